@@ -1,0 +1,3 @@
+/** Geneformer: rank-value tokenizer, BERT masked-LM pretraining, embeddings. */
+export * from './tokenizer/index.js';
+export * from './bert/index.js';
