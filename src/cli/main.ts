@@ -15,6 +15,7 @@ import { register as registerTrainLdvae } from './commands/trainLdvae.js';
 import { register as registerLdvae } from './commands/ldvae.js';
 import { register as registerTrainGeneformer } from './commands/trainGeneformer.js';
 import { register as registerTokenize } from './commands/tokenize.js';
+import { register as registerTokens } from './commands/tokens.js';
 import { register as registerEmbed } from './commands/embed.js';
 import { register as registerEval } from './commands/eval.js';
 import { register as registerReport } from './commands/report.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerLdvae(program);
   registerTrainGeneformer(train);
   registerTokenize(program);
+  registerTokens(program);
   registerEmbed(program);
   registerEval(program);
   registerReport(program);

@@ -1,0 +1,11 @@
+// Entry point of the kernel module: every export here is callable from JS (backends/wasm.ts).
+// All pointers are byte offsets into the one shared memory; [lo, hi) is this thread's share.
+export { gemm, gemmScratchBytes } from './gemm';
+export { unary, unaryBackward, binary, axpby, fill, addRowVector, sumRows, sumChunks, dropout, adamStep } from './elementwise';
+export { spmm, spmmT } from './sparse';
+export {
+  batchNormForward, batchNormInference, batchNormBackward, layerNormForward, layerNormBackwardDx, layerNormBackwardParams,
+  softmaxRows, logSoftmaxRows, softmaxRowsBackward, crossEntropyRows, gatherRows, scatterAddRows,
+} from './nn';
+export { attentionForward, attentionRowDot, attentionBackward } from './attention';
+export { nbPrep, nbLossRows, nbReduce } from './nb';

@@ -1,0 +1,94 @@
+// CSR x dense products. Output rows stay in L1 while two nonzeros are folded in per step
+// (c += v0*B[k0,:] + v1*B[k1,:]); docs/engine.md measured this layout against register-strip variants.
+import { madd } from './vmath';
+
+@inline function val(values: usize, p: i32, log1p: i32): f32 {
+  const v = load<f32>(values + <usize>p * 4);
+  return log1p ? <f32>Math.log1p(<f64>v) : v;
+}
+
+@inline function scaleRow(c: usize, n: i32, beta: f32): void {
+  if (beta == 1) return;
+  let j = 0;
+  if (beta == 0) {
+    for (; j + 4 <= n; j += 4) v128.store(c + <usize>j * 4, f32x4.splat(0));
+    for (; j < n; j++) store<f32>(c + <usize>j * 4, 0);
+  } else {
+    const vb = f32x4.splat(beta);
+    for (; j + 4 <= n; j += 4) v128.store(c + <usize>j * 4, f32x4.mul(vb, v128.load(c + <usize>j * 4)));
+    for (; j < n; j++) store<f32>(c + <usize>j * 4, beta * load<f32>(c + <usize>j * 4));
+  }
+}
+
+// c[0:n] += v0 * b0[0:n] + v1 * b1[0:n]
+@inline function axpy2(c: usize, b0: usize, b1: usize, v0: f32, v1: f32, n: i32): void {
+  const w0 = f32x4.splat(v0), w1 = f32x4.splat(v1);
+  let j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const o = <usize>j * 4;
+    v128.store(c + o, madd(w1, v128.load(b1 + o), madd(w0, v128.load(b0 + o), v128.load(c + o))));
+    v128.store(c + o, madd(w1, v128.load(b1 + o, 16), madd(w0, v128.load(b0 + o, 16), v128.load(c + o, 16))), 16);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j * 4;
+    v128.store(c + o, madd(w1, v128.load(b1 + o), madd(w0, v128.load(b0 + o), v128.load(c + o))));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j * 4;
+    store<f32>(c + o, load<f32>(c + o) + v0 * load<f32>(b0 + o) + v1 * load<f32>(b1 + o));
+  }
+}
+
+// c[0:n] += v0 * b0[0:n]
+@inline function axpy1(c: usize, b0: usize, v0: f32, n: i32): void {
+  const w0 = f32x4.splat(v0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j * 4;
+    v128.store(c + o, madd(w0, v128.load(b0 + o), v128.load(c + o)));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j * 4;
+    store<f32>(c + o, load<f32>(c + o) + v0 * load<f32>(b0 + o));
+  }
+}
+
+/** C[M,N] = beta*C + A[M,K] @ B[K,N] for rows [lo, hi). */
+export function spmm(N: i32, indptr: usize, indices: usize, values: usize, B: usize, beta: f32, C: usize, log1p: i32, lo: i32, hi: i32): void {
+  const ldb = <usize>N * 4;
+  for (let i = lo; i < hi; i++) {
+    const c = C + <usize>i * ldb;
+    scaleRow(c, N, beta);
+    let p = load<i32>(indptr + <usize>i * 4);
+    const end = load<i32>(indptr + <usize>(i + 1) * 4);
+    for (; p + 2 <= end; p += 2) {
+      const k0 = load<i32>(indices + <usize>p * 4), k1 = load<i32>(indices + <usize>(p + 1) * 4);
+      axpy2(c, B + <usize>k0 * ldb, B + <usize>k1 * ldb, val(values, p, log1p), val(values, p + 1, log1p), N);
+    }
+    if (p < end) {
+      const k0 = load<i32>(indices + <usize>p * 4);
+      axpy1(c, B + <usize>k0 * ldb, val(values, p, log1p), N);
+    }
+  }
+}
+
+/**
+ * C[K,N] = beta*C + A[M,K]^T @ D[M,N] restricted to output columns [lo, hi): threads own disjoint
+ * column ranges, so there are no write races and the summation order (row order) is fixed.
+ */
+export function spmmT(M: i32, K: i32, N: i32, indptr: usize, indices: usize, values: usize, D: usize, beta: f32, C: usize, log1p: i32, lo: i32, hi: i32): void {
+  const w = hi - lo;
+  if (w <= 0) return;
+  const ld = <usize>N * 4;
+  const off = <usize>lo * 4;
+  for (let k = 0; k < K; k++) scaleRow(C + <usize>k * ld + off, w, beta);
+  for (let i = 0; i < M; i++) {
+    const d = D + <usize>i * ld + off;
+    let p = load<i32>(indptr + <usize>i * 4);
+    const end = load<i32>(indptr + <usize>(i + 1) * 4);
+    for (; p < end; p++) {
+      const k = load<i32>(indices + <usize>p * 4);
+      axpy1(C + <usize>k * ld + off, d, val(values, p, log1p), w);
+    }
+  }
+}

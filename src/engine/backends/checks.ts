@@ -1,0 +1,36 @@
+import { ScmixError } from '../../errors.js';
+import type { CsrView } from '../backend.js';
+
+/**
+ * Argument checks shared by the backends. They are cheap (length comparisons only) and catch
+ * the usual mistake of passing a buffer sized for another shape before a kernel writes out of bounds.
+ */
+export function need(kernel: string, name: string, arr: ArrayLike<number> | null | undefined, n: number): void {
+  if (!arr) throw new ScmixError('SHAPE_MISMATCH', `${kernel}: ${name} is missing (needs ${n} elements)`);
+  if (arr.length < n) {
+    throw new ScmixError('SHAPE_MISMATCH', `${kernel}: ${name} has ${arr.length} elements, needs at least ${n}`);
+  }
+}
+
+/** Non-negative integer dimensions. */
+export function dims(kernel: string, d: Record<string, number>): void {
+  for (const [k, v] of Object.entries(d)) {
+    if (!Number.isInteger(v) || v < 0) throw new ScmixError('SHAPE_MISMATCH', `${kernel}: ${k} must be an integer >= 0, got ${v}`);
+  }
+}
+
+/** A CSR view's structure against the expected row/column counts (indptr monotone, ends consistent). */
+export function needCsr(kernel: string, A: CsrView, nRows: number, nCols: number): void {
+  if (A.nRows !== nRows || A.nCols !== nCols) {
+    throw new ScmixError('SHAPE_MISMATCH', `${kernel}: CSR is ${A.nRows}x${A.nCols}, expected ${nRows}x${nCols}`);
+  }
+  need(kernel, 'indptr', A.indptr, nRows + 1);
+  const nnz = A.indptr[nRows] - A.indptr[0];
+  need(kernel, 'indices', A.indices, A.indptr[nRows]);
+  need(kernel, 'values', A.values, A.indptr[nRows]);
+  if (nnz < 0) throw new ScmixError('SHAPE_MISMATCH', `${kernel}: CSR indptr is decreasing`);
+}
+
+export function badOp(kernel: string, op: string): never {
+  throw new ScmixError('INTERNAL', `${kernel}: unsupported op '${op}'`);
+}

@@ -1,0 +1,343 @@
+/**
+ * Reference (float64, plain loop) kernels for normalisation, softmax, embeddings, attention and the
+ * fused negative-binomial head. Spread into the reference backend.
+ */
+import { ScmixError } from '../../errors.js';
+import type { Backend } from '../backend.js';
+import { dims, need, needCsr } from './checks.js';
+import { digamma, lgamma } from './special.js';
+
+type NnKernels = Pick<Backend,
+  | 'batchNormForward' | 'batchNormInference' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward'
+  | 'softmaxRows' | 'logSoftmaxRows' | 'softmaxRowsBackward' | 'crossEntropyRows' | 'gatherRows' | 'scatterAddRows'
+  | 'attentionForward' | 'attentionBackward' | 'nbLossRows'>;
+
+/** eps of scvi's log_nb_positive. */
+export const NB_EPS = 1e-8;
+
+export const referenceNnKernels: NnKernels = {
+  batchNormForward(M, N, x, gamma, beta, eps, out, mean, invStd) {
+    need('batchNormForward', 'x', x, M * N);
+    need('batchNormForward', 'out', out, M * N);
+    for (const [k, a] of [['gamma', gamma], ['beta', beta], ['mean', mean], ['invStd', invStd]] as const) need('batchNormForward', k, a, N);
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let i = 0; i < M; i++) s += x[i * N + j];
+      const mu = M > 0 ? s / M : 0;
+      let ss = 0;
+      for (let i = 0; i < M; i++) ss += (x[i * N + j] - mu) ** 2;
+      const is = 1 / Math.sqrt((M > 0 ? ss / M : 0) + eps);
+      mean[j] = mu;
+      invStd[j] = is;
+      for (let i = 0; i < M; i++) out[i * N + j] = gamma[j] * (x[i * N + j] - mu) * is + beta[j];
+    }
+  },
+
+  batchNormInference(M, N, x, gamma, beta, runningMean, runningVar, eps, out) {
+    need('batchNormInference', 'x', x, M * N);
+    need('batchNormInference', 'out', out, M * N);
+    for (let j = 0; j < N; j++) {
+      const is = 1 / Math.sqrt(runningVar[j] + eps);
+      for (let i = 0; i < M; i++) out[i * N + j] = gamma[j] * (x[i * N + j] - runningMean[j]) * is + beta[j];
+    }
+  },
+
+  batchNormBackward(M, N, x, dy, gamma, mean, invStd, dx, dgamma, dbeta) {
+    for (const [k, a] of [['x', x], ['dy', dy], ['dx', dx]] as const) need('batchNormBackward', k, a, M * N);
+    for (let j = 0; j < N; j++) {
+      let sdy = 0;
+      let sdyx = 0;
+      for (let i = 0; i < M; i++) {
+        const xh = (x[i * N + j] - mean[j]) * invStd[j];
+        sdy += dy[i * N + j];
+        sdyx += dy[i * N + j] * xh;
+      }
+      dbeta[j] += sdy;
+      dgamma[j] += sdyx;
+      const k = (gamma[j] * invStd[j]) / M;
+      for (let i = 0; i < M; i++) {
+        const xh = (x[i * N + j] - mean[j]) * invStd[j];
+        dx[i * N + j] = k * (M * dy[i * N + j] - sdy - xh * sdyx);
+      }
+    }
+  },
+
+  layerNormForward(M, N, x, gamma, beta, eps, out, mean, invStd) {
+    need('layerNormForward', 'x', x, M * N);
+    need('layerNormForward', 'out', out, M * N);
+    need('layerNormForward', 'mean', mean, M);
+    need('layerNormForward', 'invStd', invStd, M);
+    for (let i = 0; i < M; i++) {
+      let s = 0;
+      for (let j = 0; j < N; j++) s += x[i * N + j];
+      const mu = N > 0 ? s / N : 0;
+      let ss = 0;
+      for (let j = 0; j < N; j++) ss += (x[i * N + j] - mu) ** 2;
+      const is = 1 / Math.sqrt((N > 0 ? ss / N : 0) + eps);
+      mean[i] = mu;
+      invStd[i] = is;
+      for (let j = 0; j < N; j++) out[i * N + j] = gamma[j] * (x[i * N + j] - mu) * is + beta[j];
+    }
+  },
+
+  layerNormBackward(M, N, x, dy, gamma, mean, invStd, dx, dgamma, dbeta) {
+    for (const [k, a] of [['x', x], ['dy', dy], ['dx', dx]] as const) need('layerNormBackward', k, a, M * N);
+    const dg = new Float64Array(N);
+    const db = new Float64Array(N);
+    for (let i = 0; i < M; i++) {
+      let sg = 0;
+      let sgx = 0;
+      for (let j = 0; j < N; j++) {
+        const xh = (x[i * N + j] - mean[i]) * invStd[i];
+        const g = dy[i * N + j] * gamma[j];
+        sg += g;
+        sgx += g * xh;
+        dg[j] += dy[i * N + j] * xh;
+        db[j] += dy[i * N + j];
+      }
+      for (let j = 0; j < N; j++) {
+        const xh = (x[i * N + j] - mean[i]) * invStd[i];
+        dx[i * N + j] = (invStd[i] / N) * (N * dy[i * N + j] * gamma[j] - sg - xh * sgx);
+      }
+    }
+    for (let j = 0; j < N; j++) {
+      dgamma[j] += dg[j];
+      dbeta[j] += db[j];
+    }
+  },
+
+  softmaxRows(M, N, x, out) {
+    need('softmaxRows', 'x', x, M * N);
+    need('softmaxRows', 'out', out, M * N);
+    const row = new Float64Array(N);
+    for (let i = 0; i < M; i++) {
+      softmaxInto(x, i * N, N, row);
+      for (let j = 0; j < N; j++) out[i * N + j] = row[j];
+    }
+  },
+
+  logSoftmaxRows(M, N, x, out) {
+    need('logSoftmaxRows', 'x', x, M * N);
+    need('logSoftmaxRows', 'out', out, M * N);
+    for (let i = 0; i < M; i++) {
+      const lse = logSumExp(x, i * N, N);
+      for (let j = 0; j < N; j++) out[i * N + j] = x[i * N + j] - lse;
+    }
+  },
+
+  softmaxRowsBackward(M, N, y, dy, dx) {
+    for (const [k, a] of [['y', y], ['dy', dy], ['dx', dx]] as const) need('softmaxRowsBackward', k, a, M * N);
+    for (let i = 0; i < M; i++) {
+      let s = 0;
+      for (let j = 0; j < N; j++) s += dy[i * N + j] * y[i * N + j];
+      for (let j = 0; j < N; j++) dx[i * N + j] = y[i * N + j] * (dy[i * N + j] - s);
+    }
+  },
+
+  crossEntropyRows(M, N, logits, targets, gradScale, dlogits) {
+    need('crossEntropyRows', 'logits', logits, M * N);
+    need('crossEntropyRows', 'targets', targets, M);
+    need('crossEntropyRows', 'dlogits', dlogits, M * N);
+    let total = 0;
+    let count = 0;
+    for (let i = 0; i < M; i++) {
+      const t = targets[i];
+      if (t < 0) {
+        dlogits.fill(0, i * N, i * N + N);
+        continue;
+      }
+      if (t >= N) throw new ScmixError('INPUT_VALUE', `crossEntropyRows: target ${t} in row ${i} is outside 0..${N - 1}`);
+      const lse = logSumExp(logits, i * N, N);
+      total += lse - logits[i * N + t];
+      count++;
+      for (let j = 0; j < N; j++) {
+        const p = Math.exp(logits[i * N + j] - lse);
+        dlogits[i * N + j] = (p - (j === t ? 1 : 0)) * gradScale;
+      }
+    }
+    // No scored row: 0 (torch would give NaN); the gradient is all zeros either way.
+    return count > 0 ? total / count : 0;
+  },
+
+  gatherRows(n, D, table, ids, out) {
+    need('gatherRows', 'ids', ids, n);
+    need('gatherRows', 'out', out, n * D);
+    const rows = D > 0 ? Math.floor(table.length / D) : 0;
+    for (let i = 0; i < n; i++) {
+      const r = ids[i];
+      if (r < 0 || r >= rows) throw new ScmixError('INPUT_VALUE', `gatherRows: id ${r} at ${i} is outside 0..${rows - 1}`);
+      for (let d = 0; d < D; d++) out[i * D + d] = table[r * D + d];
+    }
+  },
+
+  scatterAddRows(n, D, dout, ids, dtable) {
+    need('scatterAddRows', 'ids', ids, n);
+    need('scatterAddRows', 'dout', dout, n * D);
+    const rows = D > 0 ? Math.floor(dtable.length / D) : 0;
+    for (let i = 0; i < n; i++) {
+      const r = ids[i];
+      if (r < 0 || r >= rows) throw new ScmixError('INPUT_VALUE', `scatterAddRows: id ${r} at ${i} is outside 0..${rows - 1}`);
+      for (let d = 0; d < D; d++) dtable[r * D + d] += dout[i * D + d];
+    }
+  },
+
+  attentionForward(B, T, H, Dh, q, k, v, lengths, scale, out, lse) {
+    dims('attentionForward', { B, T, H, Dh });
+    const n = B * T * H * Dh;
+    for (const [name, a] of [['q', q], ['k', k], ['v', v], ['out', out]] as const) need('attentionForward', name, a, n);
+    need('attentionForward', 'lengths', lengths, B);
+    need('attentionForward', 'lse', lse, B * H * T);
+    const at = (b: number, t: number, h: number) => ((b * T + t) * H + h) * Dh;
+    const s = new Float64Array(T);
+    const o = new Float64Array(Dh);
+    for (let b = 0; b < B; b++) {
+      const L = Math.max(0, Math.min(T, lengths[b]));
+      for (let h = 0; h < H; h++) {
+        for (let i = 0; i < T; i++) {
+          const qi = at(b, i, h);
+          let m = -Infinity;
+          for (let j = 0; j < L; j++) {
+            let dot = 0;
+            const kj = at(b, j, h);
+            for (let d = 0; d < Dh; d++) dot += q[qi + d] * k[kj + d];
+            s[j] = dot * scale;
+            if (s[j] > m) m = s[j];
+          }
+          let l = 0;
+          o.fill(0);
+          for (let j = 0; j < L; j++) {
+            const p = Math.exp(s[j] - m);
+            l += p;
+            const vj = at(b, j, h);
+            for (let d = 0; d < Dh; d++) o[d] += p * v[vj + d];
+          }
+          // No valid key (length 0): output 0 and lse = -Infinity (log of an empty sum).
+          for (let d = 0; d < Dh; d++) out[qi + d] = L > 0 ? o[d] / l : 0;
+          lse[(b * H + h) * T + i] = L > 0 ? m + Math.log(l) : -Infinity;
+        }
+      }
+    }
+  },
+
+  attentionBackward(B, T, H, Dh, q, k, v, lengths, scale, out, lse, dout, dq, dk, dv) {
+    dims('attentionBackward', { B, T, H, Dh });
+    const n = B * T * H * Dh;
+    for (const [name, a] of [['q', q], ['k', k], ['v', v], ['out', out], ['dout', dout], ['dq', dq], ['dk', dk], ['dv', dv]] as const) {
+      need('attentionBackward', name, a, n);
+    }
+    const at = (b: number, t: number, h: number) => ((b * T + t) * H + h) * Dh;
+    const gq = new Float64Array(T * Dh);
+    const gk = new Float64Array(T * Dh);
+    const gv = new Float64Array(T * Dh);
+    for (let b = 0; b < B; b++) {
+      const L = Math.max(0, Math.min(T, lengths[b]));
+      for (let h = 0; h < H; h++) {
+        gq.fill(0);
+        gk.fill(0);
+        gv.fill(0);
+        for (let i = 0; i < T; i++) {
+          if (L === 0) break;
+          const qi = at(b, i, h);
+          const li = lse[(b * H + h) * T + i];
+          let Di = 0; // rowsum(dout * out) = sum_j p_ij dp_ij
+          for (let d = 0; d < Dh; d++) Di += dout[qi + d] * out[qi + d];
+          for (let j = 0; j < L; j++) {
+            const kj = at(b, j, h);
+            let dot = 0;
+            let dp = 0;
+            for (let d = 0; d < Dh; d++) {
+              dot += q[qi + d] * k[kj + d];
+              dp += dout[qi + d] * v[kj + d];
+            }
+            const p = Math.exp(dot * scale - li);
+            const ds = p * (dp - Di) * scale;
+            for (let d = 0; d < Dh; d++) {
+              gv[j * Dh + d] += p * dout[qi + d];
+              gq[i * Dh + d] += ds * k[kj + d];
+              gk[j * Dh + d] += ds * q[qi + d];
+            }
+          }
+        }
+        for (let t = 0; t < T; t++) {
+          const base = at(b, t, h);
+          for (let d = 0; d < Dh; d++) {
+            dq[base + d] = gq[t * Dh + d];
+            dk[base + d] = gk[t * Dh + d];
+            dv[base + d] = gv[t * Dh + d];
+          }
+        }
+      }
+    }
+  },
+
+  nbLossRows(B, G, logits, logLib, pxR, x, gradScale, rec, dLogits, dLogLib, dPxR, rhoOut) {
+    dims('nbLossRows', { B, G });
+    need('nbLossRows', 'logits', logits, B * G);
+    need('nbLossRows', 'logLib', logLib, B);
+    need('nbLossRows', 'pxR', pxR, G);
+    need('nbLossRows', 'rec', rec, B);
+    needCsr('nbLossRows', x, B, G);
+    if (dLogits) need('nbLossRows', 'dLogits', dLogits, B * G);
+    if (dLogLib) need('nbLossRows', 'dLogLib', dLogLib, B);
+    if (dPxR) need('nbLossRows', 'dPxR', dPxR, G);
+    if (rhoOut) need('nbLossRows', 'rhoOut', rhoOut, B * G);
+    const eps = NB_EPS;
+    const rho = new Float64Array(G);
+    const xs = new Float64Array(G); // dense counts of the row
+    const gmu = new Float64Array(G); // d rec / d mu
+    const dpx = new Float64Array(G);
+    for (let b = 0; b < B; b++) {
+      softmaxInto(logits, b * G, G, rho);
+      xs.fill(0);
+      for (let p = x.indptr[b]; p < x.indptr[b + 1]; p++) xs[x.indices[p]] += x.values[p];
+      const lib = Math.exp(logLib[b]);
+      let r = 0;
+      for (let g = 0; g < G; g++) {
+        const th = Math.exp(pxR[g]);
+        const mu = lib * rho[g];
+        const xv = xs[g];
+        const lthm = Math.log(th + mu + eps);
+        let ll = th * (Math.log(th + eps) - lthm);
+        let dmu = th / (th + mu + eps);
+        let dth = -(Math.log(th + eps) - lthm + th / (th + eps) - th / (th + mu + eps));
+        if (xv !== 0) {
+          ll += xv * (Math.log(mu + eps) - lthm) + lgamma(xv + th) - lgamma(th) - lgamma(xv + 1);
+          dmu += xv / (th + mu + eps) - xv / (mu + eps);
+          dth -= -xv / (th + mu + eps) + digamma(xv + th) - digamma(th);
+        }
+        r -= ll;
+        gmu[g] = gradScale * dmu;
+        dpx[g] += gradScale * dth * th;
+      }
+      rec[b] = r;
+      // mu = exp(l) * softmax(logits): d/dl = sum_g gmu mu; d/dlogit_k = mu_k gmu_k - rho_k * d/dl.
+      let dl = 0;
+      for (let g = 0; g < G; g++) dl += gmu[g] * lib * rho[g];
+      if (dLogLib) dLogLib[b] = dl;
+      if (dLogits) for (let g = 0; g < G; g++) dLogits[b * G + g] = lib * rho[g] * gmu[g] - rho[g] * dl;
+      if (rhoOut) for (let g = 0; g < G; g++) rhoOut[b * G + g] = rho[g];
+    }
+    if (dPxR) for (let g = 0; g < G; g++) dPxR[g] += dpx[g];
+  },
+};
+
+/** Numerically stable softmax of x[off..off+n) into out (float64). */
+function softmaxInto(x: ArrayLike<number>, off: number, n: number, out: Float64Array): void {
+  let m = -Infinity;
+  for (let j = 0; j < n; j++) if (x[off + j] > m) m = x[off + j];
+  let s = 0;
+  for (let j = 0; j < n; j++) {
+    out[j] = Math.exp(x[off + j] - m);
+    s += out[j];
+  }
+  for (let j = 0; j < n; j++) out[j] /= s;
+}
+
+function logSumExp(x: ArrayLike<number>, off: number, n: number): number {
+  let m = -Infinity;
+  for (let j = 0; j < n; j++) if (x[off + j] > m) m = x[off + j];
+  if (m === -Infinity) return -Infinity;
+  let s = 0;
+  for (let j = 0; j < n; j++) s += Math.exp(x[off + j] - m);
+  return m + Math.log(s);
+}

@@ -1,0 +1,332 @@
+/**
+ * The WASM SIMD backend: AssemblyScript kernels (src/engine/assembly) on one shared
+ * WebAssembly.Memory, split over a worker_threads pool. Buffers from allocF32/allocI32 are views on
+ * that memory (pointer = byteOffset); foreign arrays are accepted but copied in and out per call.
+ */
+import { WA } from './wasmApi.js';
+import { availableParallelism } from 'node:os';
+import { ScmixError } from '../../errors.js';
+import type { Backend, F32, I32, UnaryOp } from '../backend.js';
+import { createPool, type Pool } from '../pool/index.js';
+import { createArena } from './arena.js';
+import { dims, need, needCsr } from './checks.js';
+import { dropoutScale } from './reference.js';
+import { loadKernelModule } from './wasmModule.js';
+import { wasmNnKernels } from './wasmNn.js';
+
+const NAMES = [
+  'gemm', 'unary', 'unaryBackward', 'binary', 'axpby', 'fill', 'addRowVector', 'sumRows', 'sumChunks', 'dropout', 'adamStep',
+  'spmm', 'spmmT', 'batchNormForward', 'batchNormInference', 'batchNormBackward', 'layerNormForward', 'layerNormBackwardDx',
+  'layerNormBackwardParams', 'softmaxRows', 'logSoftmaxRows', 'softmaxRowsBackward', 'crossEntropyRows', 'gatherRows',
+  'scatterAddRows', 'attentionForward', 'attentionRowDot', 'attentionBackward', 'nbPrep', 'nbLossRows', 'nbReduce', 'gemmScratchBytes',
+] as const;
+type KernelName = (typeof NAMES)[number];
+
+/** Op codes of the unary kernels (src/engine/assembly/elementwise.ts). */
+export const UNARY_OPS: Record<UnaryOp, number> = {
+  exp: 0, log: 1, log1p: 2, expm1: 3, sqrt: 4, rsqrt: 5, neg: 6, abs: 7, square: 8,
+  sigmoid: 9, softplus: 10, tanh: 11, relu: 12, gelu: 13, lgamma: 14, digamma: 15,
+};
+const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
+const SUM_CHUNK = 4096; // elementwise.ts SUM_CHUNK
+const RESERVED = 65536; // low page: the module's static data, and pointer 0 stays "null"
+const MIN_SCRATCH = 512 * 1024;
+
+export interface WasmBackendOptions {
+  threads?: number;
+  maxMemoryMiB?: number;
+  simd?: 'auto' | 'relaxed' | 'plain';
+}
+
+/** A WASM backend with its own memory and pool; `close()` stops the workers. */
+export interface WasmBackend extends Backend {
+  close(): Promise<void>;
+}
+
+export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
+  const maxPages = Math.min(65536, Math.floor(((opts.maxMemoryMiB ?? 4096) * 1048576) / 65536));
+  const km = loadKernelModule(opts.simd ?? 'auto');
+  const memory = new WA.Memory({ initial: 16, maximum: maxPages, shared: true });
+  const inst = new WA.Instance(km.module, { env: { memory } });
+  const ex = inst.exports as Record<KernelName, (...a: number[]) => number>;
+  const mainFns = NAMES.map((n) => ex[n]);
+  const pool: Pool = await createPool({ threads, module: km.module, memory, names: [...NAMES], mainFns, v8Flags: km.v8Flags });
+  const arena = createArena(memory, RESERVED, maxPages);
+  const buffers = new WeakSet<ArrayBufferLike>();
+  const buf = () => {
+    const b = memory.buffer;
+    buffers.add(b);
+    return b;
+  };
+  const T = pool.threads;
+
+  // ---- per-thread scratch and cached temporaries (grow-only, reused across steps) ----
+  let scratchStride = Math.max(MIN_SCRATCH, ex.gemmScratchBytes());
+  let scratchBase = arena.alloc(scratchStride * T);
+  const scratch = (bytes: number): number => {
+    if (bytes > scratchStride) {
+      arena.free(scratchBase);
+      scratchStride = Math.ceil(bytes / 65536) * 65536;
+      scratchBase = arena.alloc(scratchStride * T);
+    }
+    return scratchBase;
+  };
+  const temps = new Map<string, { off: number; bytes: number }>();
+  const temp = (key: string, bytes: number): number => {
+    const t = temps.get(key);
+    if (t && t.bytes >= bytes) return t.off;
+    if (t) arena.free(t.off);
+    const off = arena.alloc(Math.max(bytes, 64));
+    temps.set(key, { off, bytes: Math.max(bytes, 64) });
+    return off;
+  };
+
+  // ---- foreign arrays: staged through the arena for one call ----
+  type Arr = F32 | I32;
+  const owned = (a: Arr) => buffers.has(a.buffer) || (a.buffer === memory.buffer && (buffers.add(a.buffer), true));
+  let staged: { off: number; src: Arr; out: boolean }[] = [];
+  const stage = (a: Arr | null | undefined, out: boolean): number => {
+    if (!a) return 0;
+    if (owned(a)) return a.byteOffset;
+    const off = arena.alloc(a.byteLength);
+    const view = a instanceof Int32Array ? new Int32Array(buf(), off, a.length) : new Float32Array(buf(), off, a.length);
+    view.set(a as never);
+    staged.push({ off, src: a, out });
+    return off;
+  };
+  const inp = (a: Arr | null | undefined) => stage(a, false);
+  const outp = (a: Arr | null | undefined) => stage(a, true);
+  const unstage = () => {
+    for (const s of staged) {
+      if (s.out) {
+        const view = s.src instanceof Int32Array ? new Int32Array(buf(), s.off, s.src.length) : new Float32Array(buf(), s.off, s.src.length);
+        s.src.set(view as never);
+      }
+      arena.free(s.off);
+    }
+    staged = [];
+  };
+
+  /** Splits [0, total) into up to T shares (multiples of `align`), at least `minShare` each. */
+  const split = (total: number, minShare: number, align = 1): [number, number][] => {
+    const n = Math.max(1, Math.min(T, Math.floor(total / Math.max(1, minShare))));
+    const out: [number, number][] = [];
+    let lo = 0;
+    for (let t = 0; t < n; t++) {
+      let hi = t === n - 1 ? total : Math.min(total, Math.ceil(((t + 1) * total) / n / align) * align);
+      if (hi < lo) hi = lo;
+      if (hi > lo) out.push([lo, hi]);
+      lo = hi;
+    }
+    return out;
+  };
+  /** Runs `name` with args(lo, hi, t) for each share of [0, total). */
+  const par = (name: KernelName, total: number, minShare: number, args: (lo: number, hi: number, t: number) => number[], align = 1) => {
+    if (total <= 0) return;
+    const shares = split(total, minShare, align);
+    pool.run(NAMES.indexOf(name), shares.map(([lo, hi], t) => args(lo, hi, t)));
+  };
+  /** Stages arguments, runs fn, copies staged outputs back (also on error). */
+  const call = <R>(fn: () => R): R => {
+    try {
+      return fn();
+    } finally {
+      if (staged.length) unstage();
+    }
+  };
+
+  const ELEM = 16384; // elements per share below which splitting costs more than it saves
+  const sumImpl = (n: number, x: F32, squares: number): number =>
+    call(() => {
+      need(squares ? 'sumSquares' : 'sum', 'x', x, n);
+      const chunks = Math.ceil(n / SUM_CHUNK);
+      if (chunks === 0) return 0;
+      const parts = temp('sum', chunks * 8);
+      const px = inp(x);
+      par('sumChunks', chunks, 4, (lo, hi) => [n, px, squares, parts, lo, hi]);
+      const p = new Float64Array(buf(), parts, chunks);
+      let s = 0;
+      for (let i = 0; i < chunks; i++) s += p[i];
+      return s;
+    });
+
+  const backend: WasmBackend = {
+    name: km.name,
+    threads: T,
+
+    allocF32(n) {
+      const off = arena.alloc(n * 4);
+      return new Float32Array(buf(), off, n);
+    },
+    allocI32(n) {
+      const off = arena.alloc(n * 4);
+      return new Int32Array(buf(), off, n);
+    },
+    free(b) {
+      if (b && owned(b)) arena.free(b.byteOffset);
+    },
+    memoryStats: () => arena.stats(),
+
+    gemm(transA, transB, M, N, K, alpha, A, B, beta, C) {
+      dims('gemm', { M, N, K });
+      need('gemm', 'A', A, M * K);
+      need('gemm', 'B', B, K * N);
+      need('gemm', 'C', C, M * N);
+      if (M === 0 || N === 0) return;
+      call(() => {
+        const pa = inp(A), pb = inp(B), pc = outp(C);
+        const sc = scratch(ex.gemmScratchBytes());
+        const flops = M * N * Math.max(K, 1);
+        const maxShares = Math.max(1, Math.min(T, Math.floor(flops / 262144)));
+        const fn = NAMES.indexOf('gemm');
+        const base = [transA ? 1 : 0, transB ? 1 : 0, M, N, K, alpha, pa, pb, beta, pc];
+        // Split the wider dimension: columns in multiples of 8, rows in multiples of 4 (the micro-tile).
+        const byCols = N >= 8 * maxShares * 4 || N >= M;
+        const shares = byCols ? splitN(N, maxShares, 8) : splitN(M, maxShares, 4);
+        pool.run(fn, shares.map(([lo, hi], t) =>
+          byCols ? [...base, 0, M, lo, hi, sc + t * scratchStride] : [...base, lo, hi, 0, N, sc + t * scratchStride]));
+      });
+    },
+
+    addRowVector(M, N, X, bias) {
+      need('addRowVector', 'X', X, M * N);
+      need('addRowVector', 'bias', bias, N);
+      call(() => {
+        const px = outp(X), pb = inp(bias);
+        par('addRowVector', M, Math.ceil(ELEM / Math.max(1, N)), (lo, hi) => [N, px, pb, lo, hi]);
+      });
+    },
+
+    sumRows(M, N, X, beta, out) {
+      need('sumRows', 'X', X, M * N);
+      need('sumRows', 'out', out, N);
+      call(() => {
+        const px = inp(X), po = outp(out);
+        const sc = scratch(N * 8);
+        par('sumRows', N, Math.max(2, Math.ceil(ELEM / Math.max(1, M))), (lo, hi, t) => [M, N, px, beta, po, sc + t * scratchStride, lo, hi], 2);
+      });
+    },
+
+    spmm(A, N, B, beta, C, valueOp = 'identity') {
+      needCsr('spmm', A, A.nRows, A.nCols);
+      need('spmm', 'B', B, A.nCols * N);
+      need('spmm', 'C', C, A.nRows * N);
+      call(() => {
+        const ip = inp(A.indptr), ix = inp(A.indices), vv = inp(A.values), pb = inp(B), pc = outp(C);
+        const nnz = A.indptr[A.nRows] - A.indptr[0];
+        const perRow = (nnz / Math.max(1, A.nRows) + 1) * N;
+        par('spmm', A.nRows, Math.ceil(65536 / Math.max(1, perRow)), (lo, hi) => [N, ip, ix, vv, pb, beta, pc, valueOp === 'log1p' ? 1 : 0, lo, hi]);
+      });
+    },
+
+    spmmT(A, N, D, beta, C, valueOp = 'identity') {
+      needCsr('spmmT', A, A.nRows, A.nCols);
+      need('spmmT', 'D', D, A.nRows * N);
+      need('spmmT', 'C', C, A.nCols * N);
+      call(() => {
+        const ip = inp(A.indptr), ix = inp(A.indices), vv = inp(A.values), pd = inp(D), pc = outp(C);
+        const nnz = A.indptr[A.nRows] - A.indptr[0];
+        // Threads own output column ranges (multiples of 4 floats); tiny N stays on one thread.
+        const minCols = nnz * N < 65536 ? N : 16;
+        par('spmmT', N, minCols, (lo, hi) => [A.nRows, A.nCols, N, ip, ix, vv, pd, beta, pc, valueOp === 'log1p' ? 1 : 0, lo, hi], 4);
+      });
+    },
+
+    unary(op, n, x, out) {
+      need('unary', 'x', x, n);
+      need('unary', 'out', out, n);
+      const code = UNARY_OPS[op];
+      if (code === undefined) throw new ScmixError('INTERNAL', `unary: unsupported op '${op}'`);
+      call(() => {
+        const px = inp(x), po = outp(out);
+        const min = code >= 14 ? 2048 : code >= 9 || code <= 3 ? 8192 : ELEM * 4;
+        par('unary', n, min, (lo, hi) => [code, px, po, lo, hi], 4);
+      });
+    },
+
+    binary(op, n, a, b, out) {
+      need('binary', 'a', a, n);
+      need('binary', 'b', b, n);
+      need('binary', 'out', out, n);
+      const code = BINARY_OPS[op];
+      if (code === undefined) throw new ScmixError('INTERNAL', `binary: unsupported op '${op}'`);
+      call(() => {
+        const pa = inp(a), pb = inp(b), po = outp(out);
+        par('binary', n, ELEM * 4, (lo, hi) => [code, pa, pb, po, lo, hi], 4);
+      });
+    },
+
+    axpby(n, a, x, b, y, out) {
+      need('axpby', 'x', x, n);
+      need('axpby', 'y', y, n);
+      need('axpby', 'out', out, n);
+      call(() => {
+        const px = inp(x), py = y === out ? outp(y) : inp(y), po = y === out ? py : outp(out);
+        par('axpby', n, ELEM * 4, (lo, hi) => [a, px, b, py, po, lo, hi], 4);
+      });
+    },
+
+    fill(n, value, out) {
+      need('fill', 'out', out, n);
+      call(() => {
+        const po = outp(out);
+        par('fill', n, ELEM * 8, (lo, hi) => [value, po, lo, hi], 4);
+      });
+    },
+
+    unaryBackward(op, n, x, dy, dx) {
+      need('unaryBackward', 'x', x, n);
+      need('unaryBackward', 'dy', dy, n);
+      need('unaryBackward', 'dx', dx, n);
+      const code = UNARY_OPS[op];
+      if (code === undefined) throw new ScmixError('INTERNAL', `unaryBackward: unsupported op '${op}'`);
+      call(() => {
+        const px = inp(x), pdy = dy === dx ? outp(dy) : inp(dy), pdx = dy === dx ? pdy : outp(dx);
+        par('unaryBackward', n, code >= 14 ? 2048 : 8192, (lo, hi) => [code, px, pdy, pdx, lo, hi], 4);
+      });
+    },
+
+    dropout(n, p, seed, offset, x, out, mask) {
+      need('dropout', 'x', x, n);
+      need('dropout', 'out', out, n);
+      if (mask) need('dropout', 'mask', mask, n);
+      call(() => {
+        const px = x === out ? outp(x) : inp(x), po = x === out ? px : outp(out), pm = outp(mask);
+        par('dropout', n, ELEM, (lo, hi) => [p, seed, offset, dropoutScale(p), px, po, pm, lo, hi], 4);
+      });
+    },
+
+    sum: (n, x) => sumImpl(n, x, 0),
+    sumSquares: (n, x) => sumImpl(n, x, 1),
+
+    ...wasmNnKernels({ par, call, inp, outp, scratch: (b) => ({ base: scratch(b), stride: () => scratchStride }), temp, buf, T }),
+
+    adamStep(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
+      for (const [k, a] of [['param', param], ['grad', grad], ['m', m], ['v', v]] as const) need('adamStep', k, a, n);
+      call(() => {
+        const pp = outp(param), pg = inp(grad), pm = outp(m), pv = outp(v);
+        const bc1 = 1 - Math.pow(beta1, step);
+        const bc2 = 1 - Math.pow(beta2, step);
+        par('adamStep', n, ELEM, (lo, hi) => [pp, pg, pm, pv, beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, decoupled ? 1 : 0, 1 - lr * weightDecay, lr / bc1, 1 / Math.sqrt(bc2), lo, hi], 4);
+      });
+    },
+
+    async close() {
+      await pool.close();
+    },
+  } as WasmBackend;
+  return backend;
+}
+
+function splitN(total: number, n: number, align: number): [number, number][] {
+  const out: [number, number][] = [];
+  let lo = 0;
+  for (let t = 0; t < n; t++) {
+    const hi = t === n - 1 ? total : Math.min(total, Math.ceil(((t + 1) * total) / n / align) * align);
+    if (hi > lo) out.push([lo, hi]);
+    lo = Math.max(lo, hi);
+  }
+  return out;
+}
+

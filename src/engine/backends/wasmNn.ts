@@ -1,0 +1,223 @@
+/**
+ * WASM glue for the normalisation, softmax, embedding, attention and NB-loss kernels: argument
+ * checks, staging, and how each kernel is split over threads (see the comments per kernel).
+ */
+import { ScmixError } from '../../errors.js';
+import type { Backend, F32, I32 } from '../backend.js';
+import { dims, need, needCsr } from './checks.js';
+
+type Arr = F32 | I32;
+export interface NnContext {
+  par(name: string, total: number, minShare: number, args: (lo: number, hi: number, t: number) => number[], align?: number): void;
+  call<R>(fn: () => R): R;
+  inp(a: Arr | null | undefined): number;
+  outp(a: Arr | null | undefined): number;
+  /** per-thread scratch of at least `bytes`: thread t uses base + t * stride() */
+  scratch(bytes: number): { base: number; stride: () => number };
+  /** a cached temporary region of at least `bytes` under `key` (contents undefined) */
+  temp(key: string, bytes: number): number;
+  buf(): ArrayBufferLike;
+  T: number;
+}
+
+type NnKernels = Pick<Backend,
+  | 'batchNormForward' | 'batchNormInference' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward'
+  | 'softmaxRows' | 'logSoftmaxRows' | 'softmaxRowsBackward' | 'crossEntropyRows' | 'gatherRows' | 'scatterAddRows'
+  | 'attentionForward' | 'attentionBackward' | 'nbLossRows'>;
+
+const KT = 64; // attention.ts key tile
+
+export function wasmNnKernels(c: NnContext): NnKernels {
+  const { par, call, inp, outp } = c;
+  const rowsMin = (N: number) => Math.max(1, Math.ceil(8192 / Math.max(1, N)));
+  const colsMin = (M: number) => Math.max(4, Math.ceil(8192 / Math.max(1, M)));
+  return {
+    // Column statistics: threads own column ranges.
+    batchNormForward(M, N, x, gamma, beta, eps, out, mean, invStd) {
+      need('batchNormForward', 'x', x, M * N);
+      need('batchNormForward', 'out', out, M * N);
+      for (const [k, a] of [['gamma', gamma], ['beta', beta], ['mean', mean], ['invStd', invStd]] as const) need('batchNormForward', k, a, N);
+      call(() => {
+        const px = inp(x), pg = inp(gamma), pb = inp(beta), po = outp(out), pm = outp(mean), pi = outp(invStd);
+        const s = c.scratch(N * 16);
+        par('batchNormForward', N, colsMin(M), (lo, hi, t) => [M, N, px, pg, pb, eps, po, pm, pi, s.base + t * s.stride(), lo, hi]);
+      });
+    },
+    batchNormInference(M, N, x, gamma, beta, runningMean, runningVar, eps, out) {
+      need('batchNormInference', 'x', x, M * N);
+      need('batchNormInference', 'out', out, M * N);
+      for (const [k, a] of [['gamma', gamma], ['beta', beta], ['runningMean', runningMean], ['runningVar', runningVar]] as const) need('batchNormInference', k, a, N);
+      call(() => {
+        const px = inp(x), pg = inp(gamma), pb = inp(beta), prm = inp(runningMean), prv = inp(runningVar), po = outp(out);
+        par('batchNormInference', N, colsMin(M), (lo, hi) => [M, N, px, pg, pb, prm, prv, eps, po, lo, hi]);
+      });
+    },
+    batchNormBackward(M, N, x, dy, gamma, mean, invStd, dx, dgamma, dbeta) {
+      for (const [k, a] of [['x', x], ['dy', dy], ['dx', dx]] as const) need('batchNormBackward', k, a, M * N);
+      for (const [k, a] of [['gamma', gamma], ['mean', mean], ['invStd', invStd], ['dgamma', dgamma], ['dbeta', dbeta]] as const) need('batchNormBackward', k, a, N);
+      call(() => {
+        const px = inp(x), pdy = inp(dy), pg = inp(gamma), pm = inp(mean), pi = inp(invStd), pdx = outp(dx), pdg = outp(dgamma), pdb = outp(dbeta);
+        const s = c.scratch(N * 16);
+        par('batchNormBackward', N, colsMin(M), (lo, hi, t) => [M, N, px, pdy, pg, pm, pi, pdx, pdg, pdb, s.base + t * s.stride(), lo, hi]);
+      });
+    },
+    // Rows split for the forward and dx; dgamma/dbeta are column sums over all rows (columns split).
+    layerNormForward(M, N, x, gamma, beta, eps, out, mean, invStd) {
+      need('layerNormForward', 'x', x, M * N);
+      need('layerNormForward', 'out', out, M * N);
+      need('layerNormForward', 'gamma', gamma, N);
+      need('layerNormForward', 'beta', beta, N);
+      need('layerNormForward', 'mean', mean, M);
+      need('layerNormForward', 'invStd', invStd, M);
+      call(() => {
+        const px = inp(x), pg = inp(gamma), pb = inp(beta), po = outp(out), pm = outp(mean), pi = outp(invStd);
+        par('layerNormForward', M, rowsMin(N), (lo, hi) => [N, px, pg, pb, eps, po, pm, pi, lo, hi]);
+      });
+    },
+    layerNormBackward(M, N, x, dy, gamma, mean, invStd, dx, dgamma, dbeta) {
+      for (const [k, a] of [['x', x], ['dy', dy], ['dx', dx]] as const) need('layerNormBackward', k, a, M * N);
+      need('layerNormBackward', 'mean', mean, M);
+      need('layerNormBackward', 'invStd', invStd, M);
+      call(() => {
+        const px = inp(x), pdy = inp(dy), pg = inp(gamma), pm = inp(mean), pi = inp(invStd), pdx = outp(dx), pdg = outp(dgamma), pdb = outp(dbeta);
+        par('layerNormBackwardDx', M, rowsMin(N), (lo, hi) => [N, px, pdy, pg, pm, pi, pdx, lo, hi]);
+        const s = c.scratch(N * 16);
+        par('layerNormBackwardParams', N, colsMin(M), (lo, hi, t) => [M, N, px, pdy, pm, pi, pdg, pdb, s.base + t * s.stride(), lo, hi]);
+      });
+    },
+    softmaxRows(M, N, x, out) {
+      need('softmaxRows', 'x', x, M * N);
+      need('softmaxRows', 'out', out, M * N);
+      call(() => {
+        const px = x === out ? outp(x) : inp(x), po = x === out ? px : outp(out);
+        par('softmaxRows', M, rowsMin(N), (lo, hi) => [N, px, po, lo, hi]);
+      });
+    },
+    logSoftmaxRows(M, N, x, out) {
+      need('logSoftmaxRows', 'x', x, M * N);
+      need('logSoftmaxRows', 'out', out, M * N);
+      call(() => {
+        const px = x === out ? outp(x) : inp(x), po = x === out ? px : outp(out);
+        par('logSoftmaxRows', M, rowsMin(N), (lo, hi) => [N, px, po, lo, hi]);
+      });
+    },
+    softmaxRowsBackward(M, N, y, dy, dx) {
+      for (const [k, a] of [['y', y], ['dy', dy], ['dx', dx]] as const) need('softmaxRowsBackward', k, a, M * N);
+      call(() => {
+        const py = inp(y), pdy = dy === dx ? outp(dy) : inp(dy), pdx = dy === dx ? pdy : outp(dx);
+        par('softmaxRowsBackward', M, rowsMin(N), (lo, hi) => [N, py, pdy, pdx, lo, hi]);
+      });
+    },
+    crossEntropyRows(M, N, logits, targets, gradScale, dlogits) {
+      need('crossEntropyRows', 'logits', logits, M * N);
+      need('crossEntropyRows', 'targets', targets, M);
+      need('crossEntropyRows', 'dlogits', dlogits, M * N);
+      return call(() => {
+        const pl = inp(logits), pt = inp(targets), pd = outp(dlogits);
+        const loss = c.temp('ce', M * 8);
+        par('crossEntropyRows', M, rowsMin(N), (lo, hi) => [N, pl, pt, gradScale, pd, loss, lo, hi]);
+        const per = new Float64Array(c.buf(), loss, M);
+        let total = 0;
+        let count = 0;
+        for (let i = 0; i < M; i++) {
+          const v = per[i];
+          if (v === -Infinity) throw new ScmixError('INPUT_VALUE', `crossEntropyRows: target ${targets[i]} in row ${i} is outside 0..${N - 1}`);
+          if (Number.isNaN(v) && targets[i] < 0) continue;
+          total += v;
+          count++;
+        }
+        return count > 0 ? total / count : 0;
+      });
+    },
+    gatherRows(n, D, table, ids, out) {
+      need('gatherRows', 'ids', ids, n);
+      need('gatherRows', 'out', out, n * D);
+      checkIds('gatherRows', n, ids, D > 0 ? Math.floor(table.length / D) : 0);
+      call(() => {
+        const pt = inp(table), pi = inp(ids), po = outp(out);
+        par('gatherRows', n, rowsMin(D), (lo, hi) => [D, pt, pi, po, lo, hi]);
+      });
+    },
+    // Threads own column ranges of the table, so repeated ids never race and order is fixed.
+    scatterAddRows(n, D, dout, ids, dtable) {
+      need('scatterAddRows', 'ids', ids, n);
+      need('scatterAddRows', 'dout', dout, n * D);
+      checkIds('scatterAddRows', n, ids, D > 0 ? Math.floor(dtable.length / D) : 0);
+      call(() => {
+        const pd = inp(dout), pi = inp(ids), pt = outp(dtable);
+        par('scatterAddRows', D, n * D < 65536 ? D : 16, (lo, hi) => [n, D, pd, pi, pt, lo, hi], 4);
+      });
+    },
+    attentionForward(B, T, H, Dh, q, k, v, lengths, scale, out, lse) {
+      dims('attentionForward', { B, T, H, Dh });
+      const n = B * T * H * Dh;
+      for (const [name, a] of [['q', q], ['k', k], ['v', v], ['out', out]] as const) need('attentionForward', name, a, n);
+      need('attentionForward', 'lengths', lengths, B);
+      need('attentionForward', 'lse', lse, B * H * T);
+      call(() => {
+        const pq = inp(q), pk = inp(k), pv = inp(v), pl = inp(lengths), po = outp(out), ps = outp(lse);
+        const s = c.scratch((8 * KT + 8 * Dh + 16) * 4);
+        const items = B * H * Math.ceil(T / 4);
+        par('attentionForward', items, Math.max(1, Math.ceil(4096 / Math.max(1, T * Dh))), (lo, hi, t) => [B, T, H, Dh, pq, pk, pv, pl, scale, po, ps, s.base + t * s.stride(), lo, hi]);
+      });
+    },
+    // Three passes: D = rowsum(dout * out); dq over query blocks; dk, dv over key blocks. Each
+    // thread owns its output rows, so there are no races, at the cost of recomputing scores twice.
+    attentionBackward(B, T, H, Dh, q, k, v, lengths, scale, out, lse, dout, dq, dk, dv) {
+      dims('attentionBackward', { B, T, H, Dh });
+      const n = B * T * H * Dh;
+      for (const [name, a] of [['q', q], ['k', k], ['v', v], ['out', out], ['dout', dout], ['dq', dq], ['dk', dk], ['dv', dv]] as const) {
+        need('attentionBackward', name, a, n);
+      }
+      need('attentionBackward', 'lengths', lengths, B);
+      need('attentionBackward', 'lse', lse, B * H * T);
+      call(() => {
+        const pq = inp(q), pk = inp(k), pv = inp(v), pl = inp(lengths), po = inp(out), ps = inp(lse), pg = inp(dout);
+        const pdq = outp(dq), pdk = outp(dk), pdv = outp(dv);
+        const Dsum = c.temp('attnD', B * H * T * 4);
+        par('attentionRowDot', B * H * T, Math.ceil(8192 / Math.max(1, Dh)), (lo, hi) => [T, H, Dh, po, pg, Dsum, lo, hi]);
+        const s = c.scratch((8 * KT + 8 * Dh + 16) * 4);
+        const items = B * H * Math.ceil(T / 4);
+        const minItems = Math.max(1, Math.ceil(2048 / Math.max(1, T * Dh)));
+        for (const mode of [0, 1]) {
+          par('attentionBackward', items, minItems, (lo, hi, t) => [mode, B, T, H, Dh, pq, pk, pv, pl, scale, ps, Dsum, pg, pdq, pdk, pdv, s.base + t * s.stride(), lo, hi]);
+        }
+      });
+    },
+    // Rows split over threads; dPxR partials per thread (float64) are reduced in thread order.
+    nbLossRows(B, G, logits, logLib, pxR, x, gradScale, rec, dLogits, dLogLib, dPxR, rhoOut) {
+      dims('nbLossRows', { B, G });
+      need('nbLossRows', 'logits', logits, B * G);
+      need('nbLossRows', 'logLib', logLib, B);
+      need('nbLossRows', 'pxR', pxR, G);
+      need('nbLossRows', 'rec', rec, B);
+      needCsr('nbLossRows', x, B, G);
+      if (dLogits) need('nbLossRows', 'dLogits', dLogits, B * G);
+      if (dLogLib) need('nbLossRows', 'dLogLib', dLogLib, B);
+      if (dPxR) need('nbLossRows', 'dPxR', dPxR, G);
+      if (rhoOut) need('nbLossRows', 'rhoOut', rhoOut, B * G);
+      if (B === 0 || G === 0) return;
+      call(() => {
+        const pl = inp(logits), pll = inp(logLib), pp = inp(pxR), ip = inp(x.indptr), ix = inp(x.indices), iv = inp(x.values);
+        const pr = outp(rec), pdl = outp(dLogits), pdll = outp(dLogLib), pdp = outp(dPxR), pro = outp(rhoOut);
+        const consts = c.temp('nbConsts', G * 12);
+        const theta = consts, invTe = consts + G * 4, tte = consts + G * 8;
+        par('nbPrep', G, 4096, (lo, hi) => [pp, theta, invTe, tte, lo, hi]);
+        const s = c.scratch(G * 8 + 64);
+        const shares = Math.max(1, Math.min(c.T, B));
+        const parts = dPxR ? c.temp('nbParts', shares * G * 8) : 0;
+        if (parts) new Float64Array(c.buf(), parts, shares * G).fill(0);
+        par('nbLossRows', B, Math.ceil(B / shares), (lo, hi, t) => [G, pl, pll, theta, invTe, tte, ip, ix, iv, gradScale, pr, pdl, pdll,
+          parts ? parts + t * G * 8 : 0, pro, s.base + t * s.stride(), lo, hi]);
+        if (parts) par('nbReduce', G, 4096, (lo, hi) => [G, shares, parts, pdp, lo, hi]);
+      });
+    },
+  };
+}
+
+function checkIds(kernel: string, n: number, ids: I32, rows: number): void {
+  for (let i = 0; i < n; i++) {
+    const r = ids[i];
+    if (r < 0 || r >= rows) throw new ScmixError('INPUT_VALUE', `${kernel}: id ${r} at ${i} is outside 0..${rows - 1}`);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Adam as scvi-tools' TrainingPlan configures torch.optim.Adam: L2 weight decay added to the
+ * gradient (not AdamW), eps 0.01, applied only to parameters that receive a gradient (the
+ * px_dropout_decoder head is skipped entirely, no decay either).
+ */
+import type { Backend, F32 } from '../../engine/index.js';
+import type { LdvaeState } from './params.js';
+import { trainedNames } from './params.js';
+
+export interface AdamState {
+  /** number of steps taken (the next step is step + 1, 1-based bias correction) */
+  step: number;
+  readonly m: Map<string, F32>;
+  readonly v: Map<string, F32>;
+}
+
+export interface AdamHyper {
+  readonly lr: number;
+  readonly adamBeta1: number;
+  readonly adamBeta2: number;
+  readonly adamEps: number;
+  readonly weightDecay: number;
+}
+
+export function createAdamState(backend: Backend, state: LdvaeState): AdamState {
+  const m = new Map<string, F32>();
+  const v = new Map<string, F32>();
+  for (const name of trainedNames(state)) {
+    const n = state.t.get(name)!.length;
+    m.set(name, backend.allocF32(n));
+    v.set(name, backend.allocF32(n));
+  }
+  return { step: 0, m, v };
+}
+
+/** One Adam step on every trained tensor. Note: the grad buffers receive the weight-decay term. */
+export function adamUpdate(backend: Backend, state: LdvaeState, grads: Map<string, F32>, opt: AdamState, h: AdamHyper): void {
+  opt.step++;
+  for (const [name, m] of opt.m) {
+    const p = state.t.get(name)!;
+    backend.adamStep(p.length, p, grads.get(name)!, m, opt.v.get(name)!, h.lr, h.adamBeta1, h.adamBeta2, h.adamEps, h.weightDecay, false, opt.step);
+  }
+}

@@ -1,0 +1,9 @@
+/** report room: figures (SVG + PNG) and the self-contained HTML report of a run directory. */
+export { writeReport, type WriteReportResult, type ProvenanceEntry } from './writeReport.js';
+export { renderPng } from './renderPng.js';
+export { heatmapSvg } from './figures/heatmap.js';
+export { distributionsSvg, type DistributionPanel } from './figures/distributions.js';
+export { scatterSvg, type ScatterPanel } from './figures/scatterPlot.js';
+export { elboCurvesSvg, type ElboSeries } from './figures/elboCurves.js';
+export { divergingColor, niceTicks } from './svg.js';
+export { readElboHistory } from './readRunFiles.js';

@@ -1,0 +1,105 @@
+/**
+ * The real stage implementations: the builder writes corpora and evaluation sets through the io
+ * room; train / evaluate / report call the LDVAE, eval and report rooms. Each room is loaded on
+ * first use, so a build without one of them fails with "stage unavailable: ..." naming it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ScmixError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { buildCorpus, buildEvalSet } from './buildCorpus.js';
+import type { ParsedStudy } from './parseStudy.js';
+import { evalRoom, ioRoom, ldvaeRoom, reportRoom } from './rooms.js';
+import type { StageArgs, StageImpls } from './runStudy.js';
+import type { ModelSpec } from './schema.js';
+import { zeroHdf5Times } from './zeroHdf5Times.js';
+
+/** configs/ shipped with the package (a model preset may be named `ldvae.tiny` or a path). */
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The text of a model's preset file: a path relative to the study, or configs/<name>.json. */
+export function modelConfigPath(study: ParsedStudy, spec: ModelSpec): string | null {
+  if (!spec.config) return null;
+  const direct = study.resolvePath(spec.config);
+  if (existsSync(direct)) return direct;
+  const shipped = join(PACKAGE_ROOT, 'configs', spec.config.endsWith('.json') ? spec.config : `${spec.config}.json`);
+  if (existsSync(shipped)) return shipped;
+  throw new ScmixError('INPUT_MISSING', `model config not found: ${spec.config} (looked at ${direct} and ${shipped})`);
+}
+
+/** Resolved model config: preset file, then `set` overrides, then the seed of the grid cell. */
+export function modelConfig(study: ParsedStudy, spec: ModelSpec, seed: number): Record<string, unknown> {
+  const p = modelConfigPath(study, spec);
+  const base = p ? (JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>) : {};
+  return { ...base, ...spec.set, seed };
+}
+
+export function defaultStages(study: ParsedStudy): StageImpls {
+  return {
+    async build({ plan, stage, onProgress }: StageArgs) {
+      const io = await ioRoom();
+      const { adata, manifest } = buildCorpus(plan, stage.corpus!, stage.seed!, (d, t) => onProgress(d, t, 'cells'));
+      await io.writeH5ad(join(stage.dir, 'corpus.h5ad'), adata);
+      zeroHdf5Times(join(stage.dir, 'corpus.h5ad'));
+      writeFileAtomic(join(stage.dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    },
+    async evalset({ plan, stage }: StageArgs) {
+      const io = await ioRoom();
+      const { adata, manifest } = buildEvalSet(plan, stage.evalSet!);
+      await io.writeH5ad(join(stage.dir, `${stage.evalSet}.h5ad`), adata);
+      zeroHdf5Times(join(stage.dir, `${stage.evalSet}.h5ad`));
+      writeFileAtomic(join(stage.dir, `${stage.evalSet}.manifest.json`), JSON.stringify(manifest, null, 2) + '\n');
+    },
+    async train({ stage, runDir, modelSpec, onProgress, threads }) {
+      if (modelSpec.kind !== 'ldvae')
+        throw new ScmixError('INTERNAL', `stage unavailable: training "${modelSpec.kind}" models inside \`scmix run\` is not wired yet`, { hint: 'use `scmix train geneformer` on the built corpus, or remove the model from the study' });
+      const io = await ioRoom();
+      const ldvae = await ldvaeRoom();
+      const corpusPath = join(runDir, 'corpora', stage.corpus!, `seed${stage.seed}`, 'corpus.h5ad');
+      const adata = await io.readH5ad(corpusPath);
+      const cfg = ldvae.parseLdvaeConfig(modelConfig(study, modelSpec, stage.seed!), `models.${stage.model}`);
+      const backend = threads !== undefined ? await createBackendWith(threads) : undefined;
+      // A checkpoint left by a killed run of the same stage is resumed, not restarted.
+      const resume = existsSync(join(stage.dir, 'model.json'));
+      const model = await ldvae.trainLdvae(adata, cfg, {
+        source: corpusPath,
+        outDir: stage.dir,
+        resume,
+        backend,
+        onEpoch: (row) => onProgress(row.epoch + 1, cfg.epochs, 'epochs', { elbo: row.elbo_train }),
+      });
+      ldvae.saveLdvae(model, stage.dir);
+    },
+    async evaluate({ stage, runDir, onProgress }) {
+      const io = await ioRoom();
+      const ldvae = await ldvaeRoom();
+      const ev = await evalRoom();
+      const modelDir = join(runDir, 'models', stage.model!, stage.corpus!, `seed${stage.seed}`);
+      const model = ldvae.loadLdvae(modelDir);
+      const names = Object.keys(study.config.evaluations);
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i];
+        const path = join(runDir, 'evalsets', `${name}.h5ad`);
+        const adata = await io.readH5ad(path);
+        await ev.runReconstructionEval({
+          model: model as unknown as Parameters<typeof ev.runReconstructionEval>[0]['model'],
+          evalSet: ev.evalSourceFromAnnData(adata, name, { path, cellTypeKey: 'cell_type' }),
+          outDir: join(stage.dir, name),
+          meta: { model: stage.model!, corpus: stage.corpus!, seed: stage.seed!, evalSet: name, modelDir, corpusManifest: join(runDir, 'corpora', stage.corpus!, `seed${stage.seed}`, 'manifest.json') },
+          options: { seed: stage.seed! },
+        });
+        onProgress(i + 1, names.length, 'eval sets');
+      }
+    },
+    async report({ runDir }) {
+      const report = await reportRoom();
+      await (report as unknown as { writeReport(dir: string): Promise<unknown> }).writeReport(runDir);
+    },
+  };
+}
+
+async function createBackendWith(threads: number) {
+  const engine = await import('../engine/index.js');
+  return engine.createBackend({ kind: 'auto', threads });
+}
