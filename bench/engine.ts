@@ -4,8 +4,10 @@
  *   { name, shape, threads, ours, peer, unit, ratio, backend, machine }
  * ratio = ours / peer (higher is better for us). GEMM in GFLOP/s, SpMM in GFLOP/s (2*nnz*N / time),
  * elementwise in Melem/s. Each cell is the median of R timed repetitions after one warm-up; the
- * best repetition is reported too (oursBest, peerBest, ratioBest) because on a shared 2-core VM the
- * medians mostly measure the neighbours.
+ * best repetition is reported too (oursBest, peerBest, ratioBest), and the rate per CPU-second of
+ * the process (oursCpu, peerCpu, ratioCpu: work / (user+sys time), best repetition) because on a
+ * shared, overloaded 2-core VM wall-clock medians mostly measure the neighbours. With threads = 1 the
+ * CPU-time rate is the single-core speed; with more threads it is throughput per busy core.
  * The peer is /usr/bin/python3 + torch with torch.set_num_threads(threads), OMP_WAIT_POLICY=PASSIVE;
  * when torch is missing the peer column is null and a note says why.
  */
@@ -51,16 +53,20 @@ function median(a: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** [median, best] seconds over `reps` runs after a warm-up. */
-function timeIt(fn: () => void): [number, number] {
+/** [median wall, best wall, best CPU] seconds over `reps` runs after a warm-up. */
+function timeIt(fn: () => void): [number, number, number] {
   fn(); // warm-up
   const t: number[] = [];
+  const c: number[] = [];
   for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     t.push((performance.now() - t0) / 1000);
+    const cu = process.cpuUsage(c0);
+    c.push((cu.user + cu.system) / 1e6);
   }
-  return [median(t), Math.min(...t)];
+  return [median(t), Math.min(...t), Math.min(...c)];
 }
 
 /** CSR with exactly `perRow` distinct sorted columns per row and integer counts 1..20. */
@@ -81,10 +87,10 @@ function fill(be: Backend, rng: Rng, n: number, lo: number, hi: number): Float32
   return a;
 }
 
-async function ours(): Promise<{ name: string; seconds: [number, number][] }> {
+async function ours(): Promise<{ name: string; seconds: [number, number, number][] }> {
   const be = await createWasmBackend({ threads });
   const rng = new Rng(1);
-  const seconds: [number, number][] = [];
+  const seconds: [number, number, number][] = [];
   for (const c of cases) {
     if (c.kind === 'gemm') {
       const [M, K, N] = c.dims;
@@ -115,9 +121,10 @@ torch.manual_seed(0)
 def t(fn, reps):
     fn()
     s = []
+    c = []
     for _ in range(reps):
-        t0 = time.perf_counter(); fn(); s.append(time.perf_counter() - t0)
-    return [statistics.median(s), min(s)]
+        c0 = time.process_time(); t0 = time.perf_counter(); fn(); s.append(time.perf_counter() - t0); c.append(time.process_time() - c0)
+    return [statistics.median(s), min(s), min(c)]
 out = []
 for c in cfg["cases"]:
     if c["kind"] == "gemm":
@@ -139,7 +146,7 @@ for c in cfg["cases"]:
 print(json.dumps({"torch": torch.__version__, "seconds": out}))
 `;
 
-function peer(): { seconds: ([number, number] | null)[]; note?: string; version?: string } {
+function peer(): { seconds: ([number, number, number] | null)[]; note?: string; version?: string } {
   const r = spawnSync('/usr/bin/python3', ['-c', PEER], {
     input: JSON.stringify({ threads, reps, cases }),
     env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
@@ -150,7 +157,7 @@ function peer(): { seconds: ([number, number] | null)[]; note?: string; version?
     const why = r.error ? r.error.message : (r.stderr || '').trim().split('\n').pop();
     return { seconds: cases.map(() => null), note: `peer skipped: /usr/bin/python3 with torch not available (${why})` };
   }
-  const p = JSON.parse(r.stdout.trim().split('\n').pop()!) as { torch: string; seconds: [number, number][] };
+  const p = JSON.parse(r.stdout.trim().split('\n').pop()!) as { torch: string; seconds: [number, number, number][] };
   return { seconds: p.seconds, version: p.torch };
 }
 
@@ -161,18 +168,19 @@ if (p.note) console.error(p.note);
 cases.forEach((c, i) => {
   const rate = (s: number | null) => (s === null ? null : c.unit === 'GFLOP/s' ? c.work / s / 1e9 : c.work / s / 1e6);
   const ps = p.seconds[i];
-  const ourRate = rate(o.seconds[i][0])!, ourBest = rate(o.seconds[i][1])!;
-  const peerRate = ps ? rate(ps[0]) : null, peerBest = ps ? rate(ps[1]) : null;
+  const ourRate = rate(o.seconds[i][0])!, ourBest = rate(o.seconds[i][1])!, ourCpu = rate(o.seconds[i][2])!;
+  const peerRate = ps ? rate(ps[0]) : null, peerBest = ps ? rate(ps[1]) : null, peerCpu = ps ? rate(ps[2]) : null;
   const row = {
     name: c.name, shape: c.shape, threads, ours: round(ourRate), peer: peerRate === null ? null : round(peerRate), unit: c.unit,
     ratio: peerRate === null ? null : round(ourRate / peerRate, 2),
     oursBest: round(ourBest), peerBest: peerBest === null ? null : round(peerBest), ratioBest: peerBest === null ? null : round(ourBest / peerBest, 2),
+    oursCpu: round(ourCpu), peerCpu: peerCpu === null ? null : round(peerCpu), ratioCpu: peerCpu === null ? null : round(ourCpu / peerCpu, 2),
     backend: o.name, peer_impl: p.version ? `torch ${p.version}` : null, note: p.note ?? null, reps, machine,
   };
   if (json) console.log(JSON.stringify(row));
   else {
     console.log(`${c.name.padEnd(7)} ${c.shape.padEnd(30)} ours ${String(row.ours).padStart(7)} ${c.unit}  torch ${String(row.peer).padStart(7)}  ratio ${row.ratio}` +
-      `   (best: ${row.oursBest} / ${row.peerBest} = ${row.ratioBest})`);
+      `   (best: ${row.oursBest} / ${row.peerBest} = ${row.ratioBest}; per CPU-s: ${row.oursCpu} / ${row.peerCpu} = ${row.ratioCpu})`);
   }
 });
 

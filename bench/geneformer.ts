@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- geneformer [--json] [--steps N] [--warmup N] [--threads N] [--backend auto|wasm|reference]
- *   [--shapes 2048x1,512x4] [--no-peer]`
+ *   [--shapes 2048x1,512x4] [--no-peer] [--profile] [--attention gemm|kernel]`
  *
  * Training rows: tokens/s of one masked-LM training step (forward at all positions, head at the
  * ~15% masked positions, backward, clipping, AdamW) for the study config (6 layers, hidden 256,
@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { createBackend, AdamW, Tape, clipGradNorm } from '../src/engine/index.js';
+import { createBackend, AdamW, Tape, clipGradNorm, type Backend } from '../src/engine/index.js';
 import { createGeneformer, maskTokens, mlmLoss, usesWeightDecay, padBatch } from '../src/models/geneformer/bert/index.js';
 import { Rng } from '../src/data/rng.js';
 
@@ -29,9 +29,28 @@ const threads = Number(opt('threads', '2'));
 const shapes = opt('shapes', '2048x1,512x4').split(',').map((s) => s.split('x').map(Number) as [number, number]);
 const peerScript = new URL('../../shared/reference/bert_mlm_ref.py', import.meta.url).pathname;
 
-const backend = await createBackend({ kind: opt('backend', 'auto') as 'auto', threads });
+const rawBackend = await createBackend({ kind: opt('backend', 'auto') as 'auto', threads });
+// --profile: time spent per kernel (wall ms), printed to stderr after each shape
+const kernelMs = new Map<string, number>();
+const backend: Backend = flag('profile')
+  ? new Proxy(rawBackend, {
+      get(target, prop, recv) {
+        const v = Reflect.get(target, prop, recv);
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          const t0 = performance.now();
+          try {
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          } finally {
+            const key = prop === 'gemm' ? `gemm(${args[0] ? 'T' : 'N'}${args[1] ? 'T' : 'N'})` : String(prop);
+            kernelMs.set(key, (kernelMs.get(key) ?? 0) + performance.now() - t0);
+          }
+        };
+      },
+    })
+  : rawBackend;
 const machine = `${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, Node ${process.versions.node}`;
-const model = createGeneformer({}, 0, backend);
+const model = createGeneformer({ attentionImpl: opt('attention', 'gemm') as 'gemm' }, 0, backend);
 const c = model.config;
 const p = model.params;
 const optim = new AdamW(backend, [
@@ -88,6 +107,7 @@ for (const [L, B] of shapes) {
     unit: 'tokens/s',
     ratio: peer.tokensPerSec ? Math.round((ours.tokensPerSec / peer.tokensPerSec) * 1000) / 1000 : null,
     backend: backend.name,
+    attention: c.attentionImpl,
     medianStepS: Math.round(ours.medianStepS * 1000) / 1000,
     peakMiB: Math.round(backend.memoryStats().peakBytes / 1048576),
     steps,
@@ -95,6 +115,11 @@ for (const [L, B] of shapes) {
     machine,
     ...(peer.note ? { note: peer.note } : {}),
   };
+  if (flag('profile')) {
+    const total = [...kernelMs.values()].reduce((a, b) => a + b, 0);
+    for (const [k, ms] of [...kernelMs].sort((a, b) => b[1] - a[1])) process.stderr.write(`  ${k.padEnd(22)} ${(ms / 1000).toFixed(2)} s  ${((100 * ms) / total).toFixed(1)}%\n`);
+    kernelMs.clear();
+  }
   if (json) process.stdout.write(JSON.stringify(row) + '\n');
   else process.stdout.write(`${row.name} ${row.shape}: ours ${row.ours} ${row.unit} (${row.backend}, ${row.threads} threads), peer ${row.peer ?? '-'}, ratio ${row.ratio ?? '-'}\n`);
 }

@@ -80,16 +80,16 @@ try {
     const genes = geneCol && geneCol.kind === 'string' ? geneCol.values : geneCol && geneCol.kind === 'categorical' ? Array.from(geneCol.codes, (c) => geneCol.categories[c]) : ad.var.index;
     const plan = planGenes(genes, v1, resolveTokenizeConfig({}), set.path);
     let ids: Int32Array = new Int32Array(0);
-    const encS = await best(3, () => {
+    const encS = await best(5, () => {
       ids = rankEncode(ad.X, plan, { inputSize: 2048 }).ids;
     });
     const ours = createHash('sha256').update(new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength)).digest('hex');
-    const peer = JSON.parse(execFileSync(PY, ['bench/tokenize_ref.py', set.path, V1, '--gene-column', set.geneColumn, '--repeat', '3'], { encoding: 'utf8' })) as { read_s: number; encode_s: number; cells: number; sha256: string };
+    const peer = JSON.parse(execFileSync(PY, ['bench/tokenize_ref.py', set.path, V1, '--gene-column', set.geneColumn, '--repeat', '5'], { encoding: 'utf8' })) as { read_s: number; encode_s: number; cells: number; sha256: string };
     if (peer.sha256 !== ours) throw new Error(`${set.name}: token ids differ from NumPy (${ours} vs ${peer.sha256})`);
     const n = ad.X.nRows;
     const inputs = { file: set.path, cells: n, genes: ad.X.nCols, nnz: ad.X.indptr[n], inputSize: 2048, tokens: ids.length, idsMatchNumpy: true };
     emit({ name: `tokenize.encode.${set.name}`, ours: n / encS, peer: n / peer.encode_s, unit: 'cells/s', ratio: peer.encode_s / encS, machine, inputs });
-    const fileS = await best(2, () => tokenizeH5ad(set.path, join(work, set.name), { dictionaries: v1, overwrite: true, config: { geneColumn: set.geneColumn } }));
+    const fileS = await best(3, () => tokenizeH5ad(set.path, join(work, set.name), { dictionaries: v1, overwrite: true, config: { geneColumn: set.geneColumn } }));
     emit({ name: `tokenize.file.${set.name}`, ours: n / fileS, peer: n / (peer.read_s + peer.encode_s), unit: 'cells/s', ratio: (peer.read_s + peer.encode_s) / fileS, machine, inputs: { ...inputs, note: 'ours: read + sha256 + encode + write token dataset; peer: anndata read + encode' } });
   }
 

@@ -51,6 +51,8 @@ export interface DescribeOptions {
   readonly symbolColumn?: string;
   /** progress: cells done of total (h5ad) or stored bytes read (other formats) */
   readonly onProgress?: (done: number, total: number, unit: 'cells' | 'bytes') => void;
+  /** h5ad: rows per streamed block (default 20000; capped by the reader at ~100 MB) */
+  readonly blockRows?: number;
 }
 
 /** numpy-style (linear) quantiles of the non-NaN values; null when there are none. */
@@ -87,7 +89,7 @@ export async function describeCells(path: string, opts: DescribeOptions = {}): P
     layers = [...reader.layerNames];
     const info = reader.xInfo;
     x = { encoding: info.encoding, dtype: info.dtype, indptrDtype: info.indptrDtype, indicesDtype: info.indicesDtype, filters: info.filters };
-    blocks = reader.rowBlocks(20000);
+    blocks = reader.rowBlocks(opts.blockRows ?? 20000);
   } else {
     const a: AnnData = await readAnyCells(path, { format, onProgress: (d, t) => opts.onProgress?.(d, t, 'bytes') });
     [nObs, nVars] = [a.X.nRows, a.X.nCols];

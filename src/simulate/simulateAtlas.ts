@@ -93,8 +93,8 @@ function buildUniverse(rng: Rng, nGenes: number): Universe {
     const k = (counters.get(program) ?? 0) + 1;
     counters.set(program, k);
     genes.push({ id: ensemblId(g), symbol: `${program}${k}`, program });
-    base[g] = program === 'HK' ? rng.normal() * 1.3 : rng.normal() * 0.5 - 2;
-    if (program !== 'HK') load[p * nGenes + g] = 1.5 + 1.5 * rng.uniform();
+    base[g] = program === 'HK' ? rng.normal() * 0.6 : rng.normal() * 0.5 - 2;
+    if (program !== 'HK') load[p * nGenes + g] = 2 + 1.5 * rng.uniform();
   }
   const mtBase = new Float64Array(MT_GENES.length);
   MT_GENES.forEach((s, i) => {

@@ -59,7 +59,7 @@ export function defaultStages(study: ParsedStudy): StageImpls {
       const corpusPath = join(runDir, 'corpora', stage.corpus!, `seed${stage.seed}`, 'corpus.h5ad');
       const adata = await io.readH5ad(corpusPath);
       const cfg = ldvae.parseLdvaeConfig(modelConfig(study, modelSpec, stage.seed!), `models.${stage.model}`);
-      const backend = threads !== undefined ? await createBackendWith(threads) : undefined;
+      const backend = await sharedBackend(threads);
       // A checkpoint left by a killed run of the same stage is resumed, not restarted.
       const resume = existsSync(join(stage.dir, 'model.json'));
       const model = await ldvae.trainLdvae(adata, cfg, {
@@ -78,6 +78,11 @@ export function defaultStages(study: ParsedStudy): StageImpls {
       const modelDir = join(runDir, 'models', stage.model!, stage.corpus!, `seed${stage.seed}`);
       const model = ldvae.loadLdvae(modelDir);
       const names = Object.keys(study.config.evaluations);
+      for (const n of names) {
+        const other = study.config.evaluations[n].metrics.filter((m) => m !== 'reconstruction');
+        if (other.length > 0)
+          throw new ScmixError('INTERNAL', `stage unavailable: metric${other.length > 1 ? 's' : ''} ${other.join(', ')} (evaluations.${n}) not wired into \`scmix run\` yet; only reconstruction is`, { hint: 'set metrics: [reconstruction]' });
+      }
       for (let i = 0; i < names.length; i++) {
         const name = names[i];
         const path = join(runDir, 'evalsets', `${name}.h5ad`);
@@ -99,7 +104,9 @@ export function defaultStages(study: ParsedStudy): StageImpls {
   };
 }
 
-async function createBackendWith(threads: number) {
-  const engine = await import('../engine/index.js');
-  return engine.createBackend({ kind: 'auto', threads });
+/** One compute backend per process ('auto': WASM SIMD when it loads), shared by every train stage. */
+let backendPromise: Promise<import('../engine/index.js').Backend> | undefined;
+function sharedBackend(threads?: number) {
+  backendPromise ??= import('../engine/index.js').then((engine) => engine.createBackend({ kind: 'auto', ...(threads !== undefined ? { threads } : {}) }));
+  return backendPromise;
 }

@@ -15,6 +15,8 @@ interface Flags {
   layer?: string;
   collapseDuplicates?: boolean;
   blockRows: string;
+  minGenes: string;
+  minCells: string;
   overwrite?: boolean;
   json?: boolean;
 }
@@ -42,6 +44,8 @@ export function register(program: Command): void {
     .option('--layer <name>', 'read counts from this layer instead of X')
     .option('--collapse-duplicates', 'sum counts of var rows with the same gene id (default for v2)')
     .option('--block-rows <n>', 'cells per streamed block', '2048')
+    .option('--min-genes <n>', 'drop cells with fewer detected genes (sc_foundation_evals: 10)', '0')
+    .option('--min-cells <n>', 'ignore genes detected in fewer of the kept cells (sc_foundation_evals: 10)', '0')
     .option('--overwrite', 'replace an existing --out folder')
     .option('--json', 'print the summary as one JSON line on stdout')
     .action(async (input: string, f: Flags) => {
@@ -68,9 +72,12 @@ export function register(program: Command): void {
           obsColumns: f.obsColumns ? f.obsColumns.split(',').map((s) => s.trim()).filter(Boolean) : [],
           collapseDuplicates: f.collapseDuplicates ? true : undefined,
           blockRows: intFlag('block-rows', f.blockRows, 1),
+          minGenes: intFlag('min-genes', f.minGenes, 0),
+          minCells: intFlag('min-cells', f.minCells, 0),
         },
         onProgress: (p) => {
-          const bar = (bars[p.phase] ??= createProgress({ label: p.phase === 'medians' ? 'medians' : 'tokenize', total: p.total, unit: 'cells', quiet: f.json }));
+          const bar = (bars[p.phase] ??= createProgress({ label: p.phase, total: p.total, unit: 'cells', quiet: f.json }));
+          if (p.done === 0) return; // the first event only starts the clock
           bar.update(p.done);
           if (p.done >= p.total) bar.finish();
         },
@@ -84,6 +91,7 @@ export function register(program: Command): void {
         dropped: rep.dropped,
         droppedFirst: rep.droppedFirst,
         filteredOut: rep.filteredOut,
+        removedByMinGenes: rep.removedByMinGenes,
         tokens: rep.nTokens,
         genes: rep.genes,
         seconds: secs,
@@ -102,6 +110,8 @@ export function register(program: Command): void {
           '\n',
       );
       if (rep.filteredOut) process.stderr.write(`${rep.filteredOut} cells removed by obs filter_pass != 1\n`);
+      if (rep.removedByMinGenes) process.stderr.write(`${rep.removedByMinGenes} cells removed by --min-genes ${f.minGenes}\n`);
+      if (g.removedByMinCells) process.stderr.write(`${g.removedByMinCells} genes ignored by --min-cells ${f.minCells}\n`);
       if (rep.dropped) process.stderr.write(`${rep.dropped} cells dropped: no detected gene in the vocabulary (first: ${rep.droppedFirst.join(', ')})\n`);
     });
 }

@@ -15,20 +15,20 @@ export function gemmScratchBytes(): i32 {
 }
 
 // op(B)[k, j] for k in [pc, pc+kc), j in [jc, jc+nc) -> strips of 8 columns, zero padded.
-function packB(transB: i32, N: i32, K: i32, B: usize, pc: i32, kc: i32, jc: i32, nc: i32, bp: usize): void {
+function packB(transB: i32, ldb: i32, B: usize, pc: i32, kc: i32, jc: i32, nc: i32, bp: usize): void {
   for (let s = 0; s < nc; s += 8) {
     const w = min(8, nc - s);
     const dst = bp + <usize>(s * kc) * 4;
     if (!transB) {
       if (w == 8) {
         for (let k = 0; k < kc; k++) {
-          const src = B + (<usize>(pc + k) * <usize>N + <usize>(jc + s)) * 4;
+          const src = B + (<usize>(pc + k) * <usize>ldb + <usize>(jc + s)) * 4;
           v128.store(dst + <usize>(k * 32), v128.load(src));
           v128.store(dst + <usize>(k * 32), v128.load(src, 16), 16);
         }
       } else {
         for (let k = 0; k < kc; k++) {
-          const src = B + (<usize>(pc + k) * <usize>N + <usize>(jc + s)) * 4;
+          const src = B + (<usize>(pc + k) * <usize>ldb + <usize>(jc + s)) * 4;
           for (let j = 0; j < 8; j++) store<f32>(dst + <usize>(k * 32 + j * 4), j < w ? load<f32>(src + <usize>(j * 4)) : 0);
         }
       }
@@ -36,7 +36,7 @@ function packB(transB: i32, N: i32, K: i32, B: usize, pc: i32, kc: i32, jc: i32,
       // B stored [N, K]: column j of op(B) is contiguous along k.
       for (let j = 0; j < 8; j++) {
         if (j < w) {
-          const src = B + (<usize>(jc + s + j) * <usize>K + <usize>pc) * 4;
+          const src = B + (<usize>(jc + s + j) * <usize>ldb + <usize>pc) * 4;
           for (let k = 0; k < kc; k++) store<f32>(dst + <usize>(k * 32 + j * 4), load<f32>(src + <usize>(k * 4)));
         } else {
           for (let k = 0; k < kc; k++) store<f32>(dst + <usize>(k * 32 + j * 4), 0);
@@ -47,7 +47,7 @@ function packB(transB: i32, N: i32, K: i32, B: usize, pc: i32, kc: i32, jc: i32,
 }
 
 // op(A)[i, k] for i in [ic, ic+mc), k in [pc, pc+kc) -> strips of 4 rows, k-major, zero padded.
-function packA(transA: i32, M: i32, K: i32, A: usize, ic: i32, mc: i32, pc: i32, kc: i32, ap: usize): void {
+function packA(transA: i32, lda: i32, A: usize, ic: i32, mc: i32, pc: i32, kc: i32, ap: usize): void {
   for (let r = 0; r < mc; r += 4) {
     const h = min(4, mc - r);
     const dst = ap + <usize>(r * kc) * 4;
@@ -55,18 +55,18 @@ function packA(transA: i32, M: i32, K: i32, A: usize, ic: i32, mc: i32, pc: i32,
       // A stored [K, M]: the 4 rows of a strip are contiguous at fixed k.
       if (h == 4) {
         for (let k = 0; k < kc; k++) {
-          v128.store(dst + <usize>(k * 16), v128.load(A + (<usize>(pc + k) * <usize>M + <usize>(ic + r)) * 4));
+          v128.store(dst + <usize>(k * 16), v128.load(A + (<usize>(pc + k) * <usize>lda + <usize>(ic + r)) * 4));
         }
       } else {
         for (let k = 0; k < kc; k++) {
-          const src = A + (<usize>(pc + k) * <usize>M + <usize>(ic + r)) * 4;
+          const src = A + (<usize>(pc + k) * <usize>lda + <usize>(ic + r)) * 4;
           for (let i = 0; i < 4; i++) store<f32>(dst + <usize>(k * 16 + i * 4), i < h ? load<f32>(src + <usize>(i * 4)) : 0);
         }
       }
     } else {
       for (let i = 0; i < 4; i++) {
         if (i < h) {
-          const src = A + (<usize>(ic + r + i) * <usize>K + <usize>pc) * 4;
+          const src = A + (<usize>(ic + r + i) * <usize>lda + <usize>pc) * 4;
           for (let k = 0; k < kc; k++) store<f32>(dst + <usize>(k * 16 + i * 4), load<f32>(src + <usize>(k * 4)));
         } else {
           for (let k = 0; k < kc; k++) store<f32>(dst + <usize>(k * 16 + i * 4), 0);
@@ -120,46 +120,50 @@ function packA(transA: i32, M: i32, K: i32, A: usize, ic: i32, mc: i32, pc: i32,
   }
 }
 
-export function gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32, A: usize, B: usize, beta: f32,
-  C: usize, m0: i32, m1: i32, n0: i32, n1: i32, scratch: usize): void {
-  if (m1 <= m0 || n1 <= n0) return;
+/**
+ * Strided core: C[m, n] (leading dim ldc) = alpha * op(A)[m, K] @ op(B)[K, n] + beta * C, where A has
+ * leading dim lda (rows of A as stored) and B leading dim ldb. Used by gemm and by the attention tiles.
+ */
+export function gemmStrided(transA: i32, transB: i32, m: i32, n: i32, K: i32, alpha: f32, A: usize, lda: i32, B: usize, ldb: i32,
+  beta: f32, C: usize, ldc: i32, scratch: usize, packedA: usize = 0, packedB: usize = 0): void {
+  if (m <= 0 || n <= 0) return;
   if (K == 0) {
-    for (let i = m0; i < m1; i++) {
-      for (let j = n0; j < n1; j++) {
-        const p = C + (<usize>i * <usize>N + <usize>j) * 4;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const p = C + (<usize>i * <usize>ldc + <usize>j) * 4;
         store<f32>(p, beta == 0 ? 0 : beta * load<f32>(p));
       }
     }
     return;
   }
-  const bp = scratch;
-  const ap = scratch + <usize>(KC * NC) * 4;
-  const edge = ap + <usize>(MC * KC) * 4;
-  const ldc = <usize>N * 4;
-  for (let jc = n0; jc < n1; jc += NC) {
-    const nc = min(NC, n1 - jc);
+  const bp = packedB ? packedB : scratch;
+  const ap = packedA ? packedA : scratch + <usize>(KC * NC) * 4;
+  const edge = scratch + <usize>(KC * NC + MC * KC) * 4;
+  const ldcb = <usize>ldc * 4;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
       const first = pc == 0;
       const mode = first ? (beta == 0 ? 1 : 2) : 0;
-      packB(transB, N, K, B, pc, kc, jc, nc, bp);
-      for (let ic = m0; ic < m1; ic += MC) {
-        const mc = min(MC, m1 - ic);
-        packA(transA, M, K, A, ic, mc, pc, kc, ap);
+      if (!packedB) packB(transB, ldb, B, pc, kc, jc, nc, bp);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        if (!packedA) packA(transA, lda, A, ic, mc, pc, kc, ap);
         for (let jr = 0; jr < nc; jr += 8) {
           const w = min(8, nc - jr);
           for (let ir = 0; ir < mc; ir += 4) {
             const h = min(4, mc - ir);
-            const c = C + (<usize>(ic + ir) * <usize>N + <usize>(jc + jr)) * 4;
+            const c = C + (<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) * 4;
             const a = ap + <usize>(ir * kc) * 4;
             const b = bp + <usize>(jr * kc) * 4;
             if (w == 8 && h == 4) {
-              tile(kc, a, b, c, ldc, alpha, beta, mode);
+              tile(kc, a, b, c, ldcb, alpha, beta, mode);
             } else {
               tile(kc, a, b, edge, 32, 1, 0, 1);
               for (let i = 0; i < h; i++) {
                 for (let j = 0; j < w; j++) {
-                  const p = c + <usize>i * ldc + <usize>(j * 4);
+                  const p = c + <usize>i * ldcb + <usize>(j * 4);
                   const v = alpha * load<f32>(edge + <usize>(i * 32 + j * 4));
                   store<f32>(p, mode == 1 ? v : mode == 0 ? load<f32>(p) + v : beta * load<f32>(p) + v);
                 }
@@ -170,4 +174,28 @@ export function gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f3
       }
     }
   }
+}
+
+/**
+ * Packs op(A)[m, K] (m <= MC, K <= KC) once, for repeated gemmStrided(..., packedA) calls with
+ * the same A (attention reuses a query block against every key tile). Needs 4*ceil(m/4)*K floats.
+ */
+export function packAPanel(transA: i32, lda: i32, A: usize, m: i32, K: i32, dst: usize): void {
+  packA(transA, lda, A, 0, m, 0, K, dst);
+}
+
+/** Packs op(B)[K, n] (K <= KC, n <= NC) once; needs 8*ceil(n/8)*K floats. */
+export function packBPanel(transB: i32, ldb: i32, B: usize, K: i32, n: i32, dst: usize): void {
+  packB(transB, ldb, B, 0, K, 0, n, dst);
+}
+
+/** C[M,N] = alpha * op(A) @ op(B) + beta * C over the block [m0,m1) x [n0,n1) of C (row-major, contiguous). */
+export function gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f32, A: usize, B: usize, beta: f32,
+  C: usize, m0: i32, m1: i32, n0: i32, n1: i32, scratch: usize): void {
+  if (m1 <= m0 || n1 <= n0) return;
+  const lda = transA ? M : K;
+  const ldb = transB ? K : N;
+  const a = A + <usize>(transA ? m0 : m0 * K) * 4;
+  const b = B + <usize>(transB ? n0 * K : n0) * 4;
+  gemmStrided(transA, transB, m1 - m0, n1 - n0, K, alpha, a, lda, b, ldb, beta, C + (<usize>m0 * <usize>N + <usize>n0) * 4, N, scratch);
 }

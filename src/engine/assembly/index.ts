@@ -7,5 +7,5 @@ export {
   batchNormForward, batchNormInference, batchNormBackward, layerNormForward, layerNormBackwardDx, layerNormBackwardParams,
   softmaxRows, logSoftmaxRows, softmaxRowsBackward, crossEntropyRows, gatherRows, scatterAddRows,
 } from './nn';
-export { attentionForward, attentionRowDot, attentionBackward } from './attention';
+export { attentionForward, attentionRowDot, attentionBackward, attentionScratchBytes } from './attention';
 export { nbPrep, nbLossRows, nbReduce } from './nb';

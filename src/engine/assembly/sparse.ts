@@ -53,6 +53,21 @@ import { madd } from './vmath';
   }
 }
 
+// c[0:n] += v0*b0 + v1*b1 + v2*b2 + v3*b3 (one load/store of c per four nonzeros)
+@inline function axpy4(c: usize, b0: usize, b1: usize, b2: usize, b3: usize, v0: f32, v1: f32, v2: f32, v3: f32, n: i32): void {
+  const w0 = f32x4.splat(v0), w1 = f32x4.splat(v1), w2 = f32x4.splat(v2), w3 = f32x4.splat(v3);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j * 4;
+    const a = madd(w1, v128.load(b1 + o), madd(w0, v128.load(b0 + o), v128.load(c + o)));
+    v128.store(c + o, madd(w3, v128.load(b3 + o), madd(w2, v128.load(b2 + o), a)));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j * 4;
+    store<f32>(c + o, load<f32>(c + o) + v0 * load<f32>(b0 + o) + v1 * load<f32>(b1 + o) + v2 * load<f32>(b2 + o) + v3 * load<f32>(b3 + o));
+  }
+}
+
 /** C[M,N] = beta*C + A[M,K] @ B[K,N] for rows [lo, hi). */
 export function spmm(N: i32, indptr: usize, indices: usize, values: usize, B: usize, beta: f32, C: usize, log1p: i32, lo: i32, hi: i32): void {
   const ldb = <usize>N * 4;
@@ -61,6 +76,12 @@ export function spmm(N: i32, indptr: usize, indices: usize, values: usize, B: us
     scaleRow(c, N, beta);
     let p = load<i32>(indptr + <usize>i * 4);
     const end = load<i32>(indptr + <usize>(i + 1) * 4);
+    for (; p + 4 <= end; p += 4) {
+      const k0 = load<i32>(indices + <usize>p * 4), k1 = load<i32>(indices + <usize>(p + 1) * 4);
+      const k2 = load<i32>(indices + <usize>(p + 2) * 4), k3 = load<i32>(indices + <usize>(p + 3) * 4);
+      axpy4(c, B + <usize>k0 * ldb, B + <usize>k1 * ldb, B + <usize>k2 * ldb, B + <usize>k3 * ldb,
+        val(values, p, log1p), val(values, p + 1, log1p), val(values, p + 2, log1p), val(values, p + 3, log1p), N);
+    }
     for (; p + 2 <= end; p += 2) {
       const k0 = load<i32>(indices + <usize>p * 4), k1 = load<i32>(indices + <usize>(p + 1) * 4);
       axpy2(c, B + <usize>k0 * ldb, B + <usize>k1 * ldb, val(values, p, log1p), val(values, p + 1, log1p), N);

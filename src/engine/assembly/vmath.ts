@@ -21,8 +21,12 @@
  * because denormal arithmetic costs ~100 cycles per operation on x86 (softmax tails hit it often).
  */
 @inline export function vexp(x: v128): v128 {
-  const xc = f32x4.max(f32x4.min(x, sp(88.72283935546875)), sp(-86.5));
-  const fx = f32x4.nearest(f32x4.mul(xc, sp(1.44269504088896341)));
+  // pmin/pmax lower to single minps/maxps (the NaN-propagating min/max take ~5 instructions in V8);
+  // a NaN input is restored by the final select.
+  const xc = f32x4.pmax(f32x4.pmin(x, sp(88.72283935546875)), sp(-86.5));
+  // n = round(x / ln 2) by the 1.5*2^23 trick: the integer sits in the low mantissa bits of j.
+  const j = madd(xc, sp(1.44269504088896341), sp(12582912.0));
+  const fx = f32x4.sub(j, sp(12582912.0));
   let r = f32x4.sub(xc, f32x4.mul(fx, sp(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(fx, sp(-2.12194440e-4)));
   const z = f32x4.mul(r, r);
@@ -32,28 +36,23 @@
   y = madd(y, r, sp(1.6666665459e-1));
   y = madd(y, r, sp(5.0000001201e-1));
   y = f32x4.add(madd(y, z, r), sp(1.0));
-  // Scale by 2^n in two steps so that n in [-150, 128] neither overflows nor flushes early.
-  const n = i32x4.trunc_sat_f32x4_s(fx);
+  // Scale by 2^n in two steps so that n = 128 (x near 88.7) does not overflow the exponent field.
+  const n = i32x4.sub(j, i32x4.splat(0x4b400000));
   const n1 = i32x4.shr_s(n, 1);
   const n2 = i32x4.sub(n, n1);
   y = f32x4.mul(f32x4.mul(y, pow2i(n1)), pow2i(n2));
-  const big = f32x4.gt(x, sp(88.72283935546875));
-  const small = f32x4.lt(x, sp(-86.5));
-  y = v128.bitselect(sp(Infinity), y, big);
-  return v128.bitselect(sp(0), y, small);
+  y = v128.bitselect(sp(Infinity), y, f32x4.gt(x, sp(88.72283935546875)));
+  y = v128.bitselect(sp(0), y, f32x4.lt(x, sp(-86.5)));
+  return v128.bitselect(x, y, f32x4.ne(x, x));
 }
 
-/** Natural log: NaN below 0, -inf at 0, +inf at +inf; denormals handled. */
-@inline export function vlog(x0: v128): v128 {
-  // Denormals: scale up by 2^23 first and remember it in the exponent.
-  const tiny = f32x4.lt(x0, sp(1.17549435e-38));
-  const x = v128.bitselect(f32x4.mul(x0, sp(8388608.0)), x0, tiny);
+/** log of positive, normal, finite lanes (Cephes logf polynomial). */
+@inline function vlogCore(x: v128): v128 {
   let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(126)));
-  e = v128.bitselect(f32x4.sub(e, sp(23.0)), e, tiny);
   let m = v128.or(v128.and(x, i32x4.splat(0x807fffff)), i32x4.splat(0x3f000000)); // [0.5, 1)
   const lt = f32x4.lt(m, sp(0.707106781186547524));
-  e = v128.bitselect(f32x4.sub(e, sp(1.0)), e, lt);
-  m = f32x4.sub(v128.bitselect(f32x4.add(m, m), m, lt), sp(1.0));
+  e = f32x4.sub(e, v128.and(lt, sp(1.0)));
+  m = f32x4.sub(f32x4.add(m, v128.and(lt, m)), sp(1.0));
   const z = f32x4.mul(m, m);
   let y = madd(sp(7.0376836292e-2), m, sp(-1.1514610310e-1));
   y = madd(y, m, sp(1.1676998740e-1));
@@ -66,8 +65,26 @@
   y = f32x4.mul(f32x4.mul(y, m), z);
   y = madd(e, sp(-2.12194440e-4), y);
   y = madd(z, sp(-0.5), y);
-  let r = f32x4.add(m, y);
-  r = madd(e, sp(0.693359375), r);
+  return madd(e, sp(0.693359375), f32x4.add(m, y));
+}
+
+/** true in lanes holding a positive, normal, finite float */
+@inline function normalPos(x: v128): v128 {
+  return i32x4.lt_u(i32x4.sub(x, i32x4.splat(0x00800000)), i32x4.splat(0x7f000000));
+}
+
+/** Natural log: NaN below 0, -inf at 0, +inf at +inf; denormals handled. */
+@inline export function vlog(x0: v128): v128 {
+  if (i32x4.all_true(normalPos(x0))) return vlogCore(x0);
+  return vlogSlow(x0);
+}
+
+function vlogSlow(x0: v128): v128 {
+  // Denormals: scale up by 2^23 first and take 23 off the result.
+  const tiny = f32x4.lt(x0, sp(1.17549435e-38));
+  const x = v128.bitselect(f32x4.mul(x0, sp(8388608.0)), x0, tiny);
+  let r = vlogCore(v128.bitselect(sp(1.0), x, f32x4.le(x, sp(0))));
+  r = v128.bitselect(f32x4.sub(r, sp(15.942385152878742)), r, v128.and(tiny, f32x4.gt(x0, sp(0)))); // 23 ln 2
   r = v128.bitselect(sp(-Infinity), r, f32x4.eq(x0, sp(0)));
   r = v128.bitselect(sp(Infinity), r, f32x4.eq(x0, sp(Infinity)));
   r = v128.bitselect(sp(NaN), r, f32x4.lt(x0, sp(0)));
@@ -78,7 +95,10 @@
 @inline export function vlog1p(x: v128): v128 {
   const u = f32x4.add(x, sp(1.0));
   const d = f32x4.sub(u, sp(1.0));
-  let r = f32x4.mul(vlog(u), f32x4.div(x, d));
+  if (i32x4.all_true(normalPos(u))) {
+    return v128.bitselect(x, f32x4.mul(vlogCore(u), f32x4.div(x, d)), f32x4.eq(d, sp(0)));
+  }
+  let r = f32x4.mul(vlogSlow(u), f32x4.div(x, d));
   r = v128.bitselect(x, r, f32x4.eq(d, sp(0)));
   r = v128.bitselect(sp(Infinity), r, f32x4.eq(x, sp(Infinity)));
   return v128.bitselect(sp(-Infinity), r, f32x4.eq(x, sp(-1.0)));

@@ -12,6 +12,7 @@ export type { BatchNormState } from './ops/norm.js';
 export { reshape, sliceRows, gatherRows, embedding } from './ops/shape.js';
 export { sum, mean } from './ops/reduce.js';
 export { attention } from './ops/attention.js';
+export { attentionGemm } from './ops/attentionGemm.js';
 export { gradcheck } from './gradcheck.js';
 export type { GradcheckResult } from './gradcheck.js';
 export { Adam, AdamW, AdamBase } from './adam.js';

@@ -19,6 +19,7 @@ const NAMES = [
   'spmm', 'spmmT', 'batchNormForward', 'batchNormInference', 'batchNormBackward', 'layerNormForward', 'layerNormBackwardDx',
   'layerNormBackwardParams', 'softmaxRows', 'logSoftmaxRows', 'softmaxRowsBackward', 'crossEntropyRows', 'gatherRows',
   'scatterAddRows', 'attentionForward', 'attentionRowDot', 'attentionBackward', 'nbPrep', 'nbLossRows', 'nbReduce', 'gemmScratchBytes',
+  'attentionScratchBytes',
 ] as const;
 type KernelName = (typeof NAMES)[number];
 
@@ -300,7 +301,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     sum: (n, x) => sumImpl(n, x, 0),
     sumSquares: (n, x) => sumImpl(n, x, 1),
 
-    ...wasmNnKernels({ par, call, inp, outp, scratch: (b) => ({ base: scratch(b), stride: () => scratchStride }), temp, buf, T }),
+    ...wasmNnKernels({ par, call, inp, outp, scratch: (b) => ({ base: scratch(b), stride: () => scratchStride }), temp, buf, T, attnScratch: (Dh) => ex.attentionScratchBytes(Dh) }),
 
     adamStep(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
       for (const [k, a] of [['param', param], ['grad', grad], ['m', m], ['v', v]] as const) need('adamStep', k, a, n);

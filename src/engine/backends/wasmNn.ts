@@ -17,6 +17,8 @@ export interface NnContext {
   /** a cached temporary region of at least `bytes` under `key` (contents undefined) */
   temp(key: string, bytes: number): number;
   buf(): ArrayBufferLike;
+  /** per-thread scratch bytes of the attention kernels for head size Dh */
+  attnScratch(Dh: number): number;
   T: number;
 }
 
@@ -25,7 +27,7 @@ type NnKernels = Pick<Backend,
   | 'softmaxRows' | 'logSoftmaxRows' | 'softmaxRowsBackward' | 'crossEntropyRows' | 'gatherRows' | 'scatterAddRows'
   | 'attentionForward' | 'attentionBackward' | 'nbLossRows'>;
 
-const KT = 64; // attention.ts key tile
+const BQ = 64; // attention.ts query block
 
 export function wasmNnKernels(c: NnContext): NnKernels {
   const { par, call, inp, outp } = c;
@@ -156,9 +158,9 @@ export function wasmNnKernels(c: NnContext): NnKernels {
       need('attentionForward', 'lse', lse, B * H * T);
       call(() => {
         const pq = inp(q), pk = inp(k), pv = inp(v), pl = inp(lengths), po = outp(out), ps = outp(lse);
-        const s = c.scratch((8 * KT + 8 * Dh + 16) * 4);
-        const items = B * H * Math.ceil(T / 4);
-        par('attentionForward', items, Math.max(1, Math.ceil(4096 / Math.max(1, T * Dh))), (lo, hi, t) => [B, T, H, Dh, pq, pk, pv, pl, scale, po, ps, s.base + t * s.stride(), lo, hi]);
+        const s = c.scratch(c.attnScratch(Dh));
+        const items = B * H * Math.ceil(T / BQ);
+        par('attentionForward', items, 1, (lo, hi, t) => [B, T, H, Dh, pq, pk, pv, pl, scale, po, ps, s.base + t * s.stride(), lo, hi]);
       });
     },
     // Three passes: D = rowsum(dout * out); dq over query blocks; dk, dv over key blocks. Each
@@ -176,9 +178,9 @@ export function wasmNnKernels(c: NnContext): NnKernels {
         const pdq = outp(dq), pdk = outp(dk), pdv = outp(dv);
         const Dsum = c.temp('attnD', B * H * T * 4);
         par('attentionRowDot', B * H * T, Math.ceil(8192 / Math.max(1, Dh)), (lo, hi) => [T, H, Dh, po, pg, Dsum, lo, hi]);
-        const s = c.scratch((8 * KT + 8 * Dh + 16) * 4);
-        const items = B * H * Math.ceil(T / 4);
-        const minItems = Math.max(1, Math.ceil(2048 / Math.max(1, T * Dh)));
+        const s = c.scratch(c.attnScratch(Dh));
+        const items = B * H * Math.ceil(T / BQ);
+        const minItems = 1;
         for (const mode of [0, 1]) {
           par('attentionBackward', items, minItems, (lo, hi, t) => [mode, B, T, H, Dh, pq, pk, pv, pl, scale, ps, Dsum, pg, pdq, pdk, pdv, s.base + t * s.stride(), lo, hi]);
         }

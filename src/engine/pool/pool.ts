@@ -44,6 +44,9 @@ export async function createPool(opts: PoolOptions): Promise<Pool> {
   for (let index = 0; index < nWorkers; index++) {
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
+      // The source is a CommonJS script: do not inherit flags such as --input-type=module or
+      // loaders (tsx) from the parent; V8 flags the kernels need travel in workerData instead.
+      execArgv: [],
       workerData: { module: opts.module, memory: opts.memory, ctlBuffer, argBuffer, names: opts.names, index, slot: SLOT, v8Flags: opts.v8Flags },
     });
     ready.push(new Promise((resolve, reject) => {

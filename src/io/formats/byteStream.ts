@@ -112,14 +112,18 @@ export async function forEachLine(
 export function readSmallText(path: string, what = 'file'): string {
   assertFile(path, what);
   const bytes = readFileSync(path);
+  let text: string;
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
-      return gunzipSync(bytes).toString('utf8');
+      text = gunzipSync(bytes).toString('utf8');
     } catch (err) {
       throw gzipError(path, err);
     }
+  } else {
+    text = bytes.toString('utf8');
   }
-  return bytes.toString('utf8');
+  // A UTF-8 byte-order mark (spreadsheet exports) would otherwise stick to the first field.
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 /** Non-empty lines of a small text file, CR stripped. Trailing empty lines are dropped. */

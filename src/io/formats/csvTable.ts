@@ -87,7 +87,8 @@ export function inferColumn(values: string[]): Column {
 
 /**
  * Reads a CSV/TSV table into a Frame. The header row names the columns; an empty first header
- * cell (pandas `to_csv` with an index) is treated as the index column.
+ * cell (pandas `to_csv` with an index), or a header one field shorter than every row (R's
+ * `write.table` with row names), marks an unnamed index column. A leading byte-order mark is ignored.
  * @throws INPUT_MISSING; INPUT_FORMAT for an empty file, a row with a different number of fields
  *   than the header, a missing index column, or duplicated index values (naming the first one).
  */
@@ -96,6 +97,8 @@ export function readCsvTable(path: string, opts: ReadCsvOptions = {}): Frame {
   const rows = parseDelimited(readSmallText(path, 'table'), delimiter, path);
   if (rows.length === 0) throw new ScmixError('INPUT_FORMAT', `${path}: empty table (no header row)`);
   const header = rows[0].map((h) => h.trim());
+  // R's write.table(row.names=TRUE) omits the index's header cell: every row is one field longer.
+  if (rows.length > 1 && rows.slice(1).every((r) => r.length === header.length + 1)) header.unshift('');
   for (let r = 1; r < rows.length; r++) {
     if (rows[r].length !== header.length) {
       throw new ScmixError('INPUT_FORMAT', `${path}:${r + 1}: ${rows[r].length} fields but the header has ${header.length}`);
@@ -116,7 +119,7 @@ export function readCsvTable(path: string, opts: ReadCsvOptions = {}): Frame {
   }
   const columns = new Map<string, Column>();
   header.forEach((name, c) => {
-    if (c === idx && (name === '' || opts.indexCol === undefined)) return;
+    if (c === idx) return; // the key lives in the index only
     columns.set(name, inferColumn(rows.slice(1).map((r) => r[c])));
   });
   return { index, columns };

@@ -134,7 +134,7 @@ function checkIndices(src: MatrixSource, idx: Int32Array, bound: number): void {
  * One pass over a CSR block: range-check every index and sort the (index, value) pairs of any
  * row whose indices are not increasing (scipy allows unsorted rows; Cell Ranger writes them).
  */
-function checkAndSortRows(src: MatrixSource, indptr: Int32Array, indices: Int32Array, data: Float32Array, bound: number): void {
+function checkAndSortRows(src: MatrixSource, indptr: ArrayLike<number>, indices: Int32Array, data: Float32Array, bound: number): void {
   const nRows = indptr.length - 1;
   for (let r = 0; r < nRows; r++) {
     const a = indptr[r], b = indptr[r + 1];
@@ -149,6 +149,12 @@ function checkAndSortRows(src: MatrixSource, indptr: Int32Array, indices: Int32A
       throw outOfRange(src, indices[a] < 0 ? indices[a] : indices[b - 1], bound);
     }
   }
+}
+
+/** Whole-matrix checks for a CSR read elsewhere: indptr (file values) and every row. */
+export function checkCsrRows(src: MatrixSource, ptr: Float64Array, indices: Int32Array, data: Float32Array): void {
+  checkPtr(src, ptr, 0);
+  checkAndSortRows(src, ptr, indices, data, src.info.shape[1]);
 }
 
 function sortRow(indices: Int32Array, data: Float32Array, a: number, b: number): void {

@@ -6,7 +6,7 @@ import type { File as H5File } from 'h5wasm/node';
 import { ScmixError } from '../../errors.js';
 import type { Csr, Frame } from '../annData.js';
 import { exists, openH5Read } from './h5.js';
-import { childNames, readMatrixCsr } from './readMapping.js';
+import { childNames, readMatrixCsrAsync } from './readMapping.js';
 import { matrixSource, readCscAsCsr, readRowsCsr, type CsrTarget, type MatrixSource, type XInfo } from './matrixSource.js';
 import { readFrame } from './readFrame.js';
 
@@ -41,8 +41,11 @@ export interface H5adReader {
    * @throws INPUT_FORMAT, SHAPE_MISMATCH (broken indptr, indices out of range)
    */
   rowBlocks(blockRows: number, opts?: { layer?: string; into?: CsrTarget }): Iterable<RowBlock>;
-  /** X (or a layer) fully in memory as CSR. */
-  readMatrix(opts?: { layer?: string }): Csr;
+  /**
+   * X (or a layer) fully in memory as CSR. Large float32/int32 CSR matrices are read by `threads`
+   * worker threads (default min(4, cores); their arrays are then SharedArrayBuffer-backed).
+   */
+  readMatrix(opts?: { layer?: string; threads?: number }): Promise<Csr>;
   /** the open h5wasm file (for readH5ad); do not close it directly */
   readonly file: H5File;
   close(): void;
@@ -123,7 +126,7 @@ export async function openH5ad(path: string): Promise<H5adReader> {
         }
         for (let r = 0; r < nRows; r += step) yield { start: r, csr: readRowsCsr(file, src, r, Math.min(nRows, r + step), into) };
       },
-      readMatrix: (opts = {}) => readMatrixCsr(file, path, source(opts.layer).path),
+      readMatrix: async (opts = {}) => readMatrixCsrAsync(file, path, source(opts.layer).path, opts.threads),
       close() {
         if (!closed) { closed = true; cscCache.clear(); file.close(); }
       },

@@ -9,7 +9,8 @@ import type { File as H5File } from 'h5wasm/node';
 import { ScmixError } from '../../errors.js';
 import type { AnnData, Column, Csr, Frame } from '../annData.js';
 import { toFloat64 } from './convert.js';
-import { dsInfo, exists, openH5Read, readAll, readStrings } from './h5.js';
+import { dsInfo, exists, openH5Read, readAll } from './h5.js';
+import { readStrings } from './readStrings.js';
 import { concatCsrBlocks, readRowsCsr, sparseSource } from './matrixSource.js';
 import { childNames } from './readMapping.js';
 

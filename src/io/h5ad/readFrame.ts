@@ -7,7 +7,8 @@ import type { File as H5File, Group } from 'h5wasm/node';
 import { ScmixError } from '../../errors.js';
 import type { Column, Frame } from '../annData.js';
 import { toBool, toFloat64, toInt32 } from './convert.js';
-import { attr, attrString, dsInfo, exists, getGroup, readAll, readStrings, type DsInfo } from './h5.js';
+import { attr, attrString, dsInfo, exists, getGroup, readAll, type DsInfo } from './h5.js';
+import { readStrings } from './readStrings.js';
 
 /** Strings of a dataset that may hold numbers (numeric categories become their decimal text). */
 function readAsStrings(file: H5File, fileName: string, d: DsInfo): string[] {

@@ -13,6 +13,8 @@ export interface ReadH5adOptions {
   readonly layers?: boolean;
   /** read /raw (default true) */
   readonly raw?: boolean;
+  /** worker threads for reading a large CSR X (default min(4, cores); 1 = no workers) */
+  readonly threads?: number;
   /** called once with the element paths scmix skipped (obsm dataframes, uns dataframes, ...) */
   readonly onSkipped?: (paths: string[]) => void;
 }
@@ -29,7 +31,7 @@ export async function readH5ad(path: string, opts: ReadH5adOptions = {}): Promis
   try {
     const { file } = reader;
     const skipped: string[] = [];
-    const X = reader.readMatrix();
+    const X = await reader.readMatrix({ threads: opts.threads });
     const layers = opts.layers === false ? new Map() : readLayers(file, path, skipped);
     const obsm = readDenseMapping(file, path, 'obsm', skipped);
     const varm = readDenseMapping(file, path, 'varm', skipped);

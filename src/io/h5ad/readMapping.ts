@@ -2,13 +2,16 @@
  * Mapping elements of an h5ad: uns (nested dicts of scalars/arrays), obsm/varm (dense arrays),
  * layers (sparse or dense matrices).
  */
+import { availableParallelism } from 'node:os';
 import h5wasm from 'h5wasm/node';
 import type { File as H5File } from 'h5wasm/node';
 import { ScmixError } from '../../errors.js';
 import type { Csr, Dense, UnsValue } from '../annData.js';
 import { toBool, toFloat32, toFloat64 } from './convert.js';
-import { attrString, dsInfo, exists, getGroup, readAll, readStrings } from './h5.js';
+import { attrString, dsInfo, exists, getGroup, readAll } from './h5.js';
+import { readStrings } from './readStrings.js';
 import { concatCsrBlocks, matrixSource, readCscAsCsr, readRowsCsr } from './matrixSource.js';
+import { parallelReadable, readCsrParallel } from './readCsrParallel.js';
 
 /** Names of the children of a group (empty when the group is absent). */
 export function childNames(file: H5File, path: string): string[] {
@@ -50,6 +53,24 @@ export function readMatrixCsr(file: H5File, fileName: string, path: string): Csr
     for (let i = 1; i <= b.nRows; i++) indptr[r + i] = base + b.indptr[i];
   }
   return { nRows, nCols, indptr, indices: into.indices, data: into.data };
+}
+
+/** Below this many nonzeros, worker start-up (~0.1 s) costs more than it saves. */
+const PARALLEL_MIN_NNZ = 4_000_000;
+
+/** Default worker count for whole-matrix reads. */
+export function defaultReadThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
+/**
+ * readMatrixCsr, with large float32/int32 CSR matrices read by `threads` workers
+ * (gzip decompression is the slow part and runs in parallel there).
+ */
+export async function readMatrixCsrAsync(file: H5File, fileName: string, path: string, threads = defaultReadThreads()): Promise<Csr> {
+  const src = matrixSource(file, fileName, path);
+  if (threads > 1 && parallelReadable(src) && (src.info.nnz ?? 0) >= PARALLEL_MIN_NNZ) return readCsrParallel(file, src, threads);
+  return readMatrixCsr(file, fileName, path);
 }
 
 /** obsm/varm: dense entries only; dataframes and sparse entries are skipped (listed in `skipped`). */

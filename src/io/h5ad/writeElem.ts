@@ -64,7 +64,7 @@ export function writeArray(g: Group, name: string, data: Typed, shape: number[],
 
 export function writeStrings(g: Group, name: string, values: string[]): void {
   // h5wasm writes vlen UTF-8 strings, uncompressed (compression is not allowed on vlen data).
-  const ds = g.create_dataset({ name, data: values, shape: [values.length] });
+  const ds = g.create_dataset({ name, data: values, shape: [values.length], dtype: 'S' });
   setEncoding(ds, 'string-array', '0.2.0');
 }
 

@@ -4,7 +4,7 @@ import { referenceBackend } from '../../../src/engine/backends/index.js';
 import {
   Tape, Tensor, parameter, gradcheck, matmul, linear, add, sub, mul, scale, addBias, unary, dropout,
   softmax, logSoftmax, crossEntropy, layerNorm, batchNorm, reshape, sliceRows, gatherRows, embedding,
-  sum, mean, attention,
+  sum, mean, attention, attentionGemm,
 } from '../../../src/engine/autograd/index.js';
 import { Rng } from '../../../src/data/rng.js';
 
@@ -208,4 +208,57 @@ test('composite: a 2-layer MLP with LayerNorm and CE (the BERT building blocks t
     const h = layerNorm(t, unary(t, 'gelu', linear(t, x, w1, b1)), g, bb, 1e-12);
     return crossEntropy(t, matmul(t, h, emb, { transB: true }), targets);
   }, [x, w1, b1, g, bb, emb], { rtol: 3e-2, atol: 2e-3 });
+});
+
+test('attentionGemm: same values as the attention kernel and finite-difference gradients', () => {
+  const B = 3, T = 5, H = 2, Dh = 3;
+  const q = param([B, T, H * Dh], 'q', () => 0.7 * rng.normal());
+  const k = param([B, T, H * Dh], 'k', () => 0.7 * rng.normal());
+  const v = param([B, T, H * Dh], 'v');
+  const lengths = Int32Array.from([5, 2, 0]);
+  const t = new Tape(be);
+  const a = attention(t, q, k, v, { B, T, H, Dh }, lengths);
+  const g = attentionGemm(t, q, k, v, { B, T, H, Dh }, lengths);
+  let d = 0;
+  for (let i = 0; i < a.size; i++) d = Math.max(d, Math.abs(a.data[i] - g.data[i]));
+  assert.ok(d < 1e-5, `max diff ${d}`);
+  t.dispose();
+  check('attentionGemm', (tp) => attentionGemm(tp, q, k, v, { B, T, H, Dh }, lengths), [q, k, v]);
+  // gradients equal the kernel path's
+  const grads = (fn: typeof attention) => {
+    for (const x of [q, k, v]) x.grad!.fill(0);
+    const tp = new Tape(be);
+    const o = fn(tp, q, k, v, { B, T, H, Dh }, lengths);
+    tp.backward(o, Float64Array.from({ length: o.size }, (_, i) => Math.sin(i)));
+    tp.dispose();
+    return [q, k, v].map((x) => Float32Array.from(x.grad!));
+  };
+  const ga = grads(attention);
+  const gg = grads(attentionGemm);
+  ga.forEach((x, j) => x.forEach((val, i) => assert.ok(Math.abs(val - gg[j][i]) < 1e-5, `grad ${j}[${i}] ${val} vs ${gg[j][i]}`)));
+});
+
+test('attentionGemm with attention-probability dropout: finite-difference gradients, masks replayed', () => {
+  const B = 2, T = 4, H = 2, Dh = 2;
+  const q = param([B, T, H * Dh], 'q', () => 0.7 * rng.normal());
+  const k = param([B, T, H * Dh], 'k', () => 0.7 * rng.normal());
+  const v = param([B, T, H * Dh], 'v');
+  const lengths = Int32Array.from([4, 3]);
+  check('attentionGemm dropout', (tp) => attentionGemm(tp, q, k, v, { B, T, H, Dh }, lengths, undefined, 0.3), [q, k, v], { training: true });
+  // dropout changes the output in training, not in eval
+  const run = (training: boolean) => {
+    const tp = new Tape(be, { training, seed: 1 });
+    const o = Float32Array.from(attentionGemm(tp, q, k, v, { B, T, H, Dh }, lengths, undefined, 0.3).data);
+    tp.dispose();
+    return o;
+  };
+  const evalOut = (() => {
+    const tp = new Tape(be);
+    const o = Float32Array.from(attention(tp, q, k, v, { B, T, H, Dh }, lengths).data);
+    tp.dispose();
+    return o;
+  })();
+  assert.deepEqual(run(false), run(false));
+  assert.ok(run(false).every((x, i) => Math.abs(x - evalOut[i]) < 1e-5));
+  assert.ok(run(true).some((x, i) => Math.abs(x - evalOut[i]) > 1e-3));
 });

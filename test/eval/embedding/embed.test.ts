@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,13 @@ test('scmix embed end to end (tiny BERT, Kang tokens): obsm rows equal single-ce
       for (let j = 0; j < 32; j++) assert.ok(Math.abs(row[j] - single[j]) < 1e-5, `cell ${i} dim ${j}: ${row[j]} vs ${single[j]}`);
     }
     ds.close();
+    // anndata 0.8 reads what we wrote (live, when /usr/bin/python3 has it)
+    const py = spawnSync('/usr/bin/python3', ['-c', `import anndata, json; a = anndata.read_h5ad(${JSON.stringify(out)}); e = a.obsm['X_geneformer']; print(json.dumps([list(e.shape), float(e[0, 0]), list(a.obs.columns)]))`], { encoding: 'utf8' });
+    if (py.status === 0) {
+      const [shape, v00] = JSON.parse(py.stdout) as [number[], number];
+      assert.deepEqual(shape, [1556, 32]);
+      assert.ok(Math.abs(v00 - emb.data[0]) < 1e-6);
+    } else if (!/No module named/.test(py.stderr)) assert.fail(`anndata could not read ${out}: ${py.stderr}`);
     const summary = readFileSync(join(evalDir, 'rank_prediction_summary.csv'), 'utf8');
     assert.match(summary, /^,correlation,mean_correlation\ncount,\d+,\d+\n/);
     const m = JSON.parse(readFileSync(join(evalDir, 'embedding_metrics.json'), 'utf8'));

@@ -122,3 +122,16 @@ test('an unrecognised input -> INPUT_FORMAT listing what is accepted', async () 
   await assert.rejects(readAnyCells(join(d, 'toy_v13.gct')), isErr('INPUT_FORMAT', /GCT file is a genes x samples bulk table/));
   assert.ok(readdirSync(tmp).length > 0);
 });
+
+test('CSV variants: byte-order mark, R write.table header without the index cell, gz', () => {
+  const c = join(tmp, 'r.tsv');
+  writeFileSync(c, '\uFEFFcell_type\tn\nAAAC-1\tT\t3\nTTTG-1\tB\t4\n');
+  const t = readCsvTable(c);
+  assert.deepEqual(t.index, ['AAAC-1', 'TTTG-1']);
+  assert.deepEqual([...t.columns.keys()], ['cell_type', 'n']);
+  const b = join(tmp, 'bom.csv.gz');
+  writeFileSync(b, gzipSync('\uFEFF"barcode","x"\n"A",1\n'));
+  const tb = readCsvTable(b, { indexCol: 'barcode' });
+  assert.deepEqual(tb.index, ['A']);
+  assert.deepEqual([...tb.columns.keys()], ['x']);
+});

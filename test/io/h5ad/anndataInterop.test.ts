@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeH5ad } from '../../../src/io/index.js';
-import { sampleAnnData } from './sample.js';
+import { emptyishAnnData, sampleAnnData } from './sample.js';
 import { toDense } from './support.js';
 
 const PY = '/usr/bin/python3';
@@ -83,3 +83,19 @@ for (const compression of ['none', 'gzip'] as const) {
     });
   });
 }
+
+test('Python anndata reads scmix edge shapes (no nonzeros, zero rows, empty categories)', async (t) => {
+  if (!haveAnndata) { t.skip('python3-anndata not installed'); return; }
+  for (const n of [3, 0]) {
+    const path = join(dir, `edge-${n}.h5ad`);
+    await writeH5ad(path, emptyishAnnData(n), { compression: 'gzip' });
+    const r = spawnSync(PY, [join(here, 'check_anndata.py'), path, join(dir, `edge-rewrite-${n}.h5ad`)], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const py = JSON.parse(r.stdout);
+    assert.deepEqual(py.X.dense, Array.from({ length: n }, () => [0, 0]));
+    assert.deepEqual(py.obs.allna, { dtype: 'category', categories: [], ordered: false, codes: new Array(n).fill(-1) });
+    assert.deepEqual(py.obs.flag, { dtype: 'bool', values: new Array(n).fill(false) });
+    assert.deepEqual(py.obs.label.dtype, 'object');
+    assert.deepEqual(py.uns, { empty: { ndarray: 'float64', values: [] }, note: '' });
+  }
+});

@@ -8,7 +8,7 @@ import { ScmixError } from '../../../src/errors.js';
 import { openH5ad, readH5ad, writeH5ad } from '../../../src/io/index.js';
 import type { AnnData } from '../../../src/io/index.js';
 import { assertValidCsr, frameJson, toDense } from './support.js';
-import { sampleAnnData } from './sample.js';
+import { emptyishAnnData, sampleAnnData } from './sample.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'scmix-h5ad-rt-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -119,4 +119,18 @@ test('writeH5ad failing mid-write leaves neither the target nor a temp file, and
   await assert.rejects(writeH5ad(path, bad), (e: unknown) => e instanceof ScmixError && e.code === 'INPUT_VALUE' && e.message.includes('a/b'));
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes('mid.h5ad')), ['mid.h5ad']);
   assert.equal((await import('node:fs')).readFileSync(path, 'utf8'), 'previous content');
+});
+
+test('edge shapes round trip: zero nonzeros, zero rows, empty categories, empty uns array', async () => {
+  for (const n of [3, 0]) {
+    for (const compression of ['none', 'gzip'] as const) {
+      const a = emptyishAnnData(n);
+      const path = join(dir, `edge-${n}-${compression}.h5ad`);
+      await writeH5ad(path, a, { compression });
+      const b = await readH5ad(path);
+      assert.deepEqual([b.X.nRows, b.X.nCols, b.X.data.length], [n, 2, 0]);
+      assert.deepEqual(frameJson(b.obs), frameJson(a.obs));
+      assert.deepEqual(b.uns, { empty: new Float64Array(0), note: '' });
+    }
+  }
 });

@@ -59,3 +59,18 @@ export function sampleAnnData(n = 23, g = 9): AnnData {
     raw: { X: sampleCsr(n, g + 2, 3), var: { index: ids('RAWG', g + 2), columns: new Map() } },
   };
 }
+
+/** Edge shapes: no nonzeros, an all-missing categorical with no categories, empty uns arrays. */
+export function emptyishAnnData(nRows: number): AnnData {
+  const cells = Array.from({ length: nRows }, (_, i) => `c${i}`);
+  return {
+    X: { nRows, nCols: 2, indptr: new Int32Array(nRows + 1), indices: new Int32Array(0), data: new Float32Array(0) },
+    obs: { index: cells, columns: new Map<string, Column>([
+      ['allna', { kind: 'categorical', codes: new Int32Array(nRows).fill(-1), categories: [], ordered: false }],
+      ['flag', { kind: 'boolean', values: new Uint8Array(nRows) }],
+      ['label', { kind: 'string', values: cells.map((c) => c + '!') }],
+    ]) },
+    var: { index: ['g1', 'g2'], columns: new Map() },
+    layers: new Map(), obsm: new Map(), varm: new Map(), uns: { empty: [], note: '' },
+  };
+}

@@ -17,11 +17,13 @@ export const BertModelConfig = z
     typeVocabSize: z.number().int().positive().default(2).describe('token type rows (only row 0 is used)'),
     hiddenDropoutProb: z.number().min(0).max(0.99).default(0.02).describe('dropout after embeddings, attention output and FFN'),
     attentionProbsDropoutProb: z.number().min(0).max(0.99).default(0.02)
-      .describe('kept for config.json; NOT applied (the fused tiled attention has no dropout on probabilities)'),
+      .describe("dropout on attention probabilities (applied with attentionImpl 'gemm'; the fused kernels cannot)"),
     layerNormEps: z.number().positive().default(1e-12).describe('LayerNorm epsilon'),
     initializerRange: z.number().positive().default(0.02).describe('std of the normal weight init'),
     padTokenId: z.number().int().min(0).default(0).describe('<pad> id (its embedding row is zero and gets no lookup gradient)'),
     maskTokenId: z.number().int().min(0).default(1).describe('<mask> id used by the MLM collator'),
+    attentionImpl: z.enum(['kernel', 'gemm']).default('gemm')
+      .describe("how attention runs (same math): 'gemm' = per-head query tiles on GEMM + softmax kernels, 'kernel' = the backend's fused attention kernels. Not saved in config.json"),
   })
   .strict()
   .refine((c) => c.hiddenSize % c.numAttentionHeads === 0, { message: 'hiddenSize must be a multiple of numAttentionHeads' });

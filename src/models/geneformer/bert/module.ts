@@ -1,5 +1,5 @@
 import type { Tensor, Tape, I32 } from '../../../engine/index.js';
-import { add, attention, crossEntropy, dropout, embedding, gatherRows, layerNorm, linear, matmul, addBias, unary } from '../../../engine/index.js';
+import { add, attention, attentionGemm, crossEntropy, dropout, embedding, gatherRows, layerNorm, linear, matmul, addBias, unary } from '../../../engine/index.js';
 import type { BertModelConfig } from './config.js';
 import type { BertLayerParams, BertParams } from './params.js';
 
@@ -33,7 +33,11 @@ export function encoderLayer(t: Tape, l: BertLayerParams, c: BertModelConfig, h:
   const q = linear(t, h, l.q, l.qb); // [B*T, H] = [B, T, nH, Dh]
   const k = linear(t, h, l.k, l.kb);
   const v = linear(t, h, l.v, l.vb);
-  const ctx = attention(t, q, k, v, { B: batch.B, T: batch.T, H: nH, Dh }, batch.lengths);
+  const dims = { B: batch.B, T: batch.T, H: nH, Dh };
+  // only the GEMM path can drop attention probabilities (the fused kernels never hold them)
+  const ctx = c.attentionImpl === 'gemm'
+    ? attentionGemm(t, q, k, v, dims, batch.lengths, 1 / Math.sqrt(Dh), c.attentionProbsDropoutProb)
+    : attention(t, q, k, v, dims, batch.lengths);
   const a = layerNorm(t, add(t, h, dropout(t, linear(t, ctx, l.o, l.ob), c.hiddenDropoutProb)), l.ln1g, l.ln1b, c.layerNormEps);
   const f = linear(t, unary(t, c.hiddenAct, linear(t, a, l.f1, l.f1b)), l.f2, l.f2b); // [B*T, F] -> [B*T, H]
   return layerNorm(t, add(t, a, dropout(t, f, c.hiddenDropoutProb)), l.ln2g, l.ln2b, c.layerNormEps);

@@ -26,6 +26,8 @@ export interface GenePlan {
 }
 export interface GenePlanStats {
   nGenes: number;
+  /** columns ignored because detected in fewer than minCells kept cells */
+  removedByMinCells: number;
   /** columns whose id (after symbol mapping) is in the token dictionary */
   inVocabulary: number;
   /** columns whose symbol had no entry in gene_name_id_dict (symbol mode only) */
@@ -40,7 +42,13 @@ export interface GenePlanStats {
  * @param geneNames gene ids (or symbols when cfg.geneIdType is 'symbol'), one per column
  * @throws GENES_MISMATCH when no gene is in the vocabulary, or symbol mode lacks gene_name_id_dict
  */
-export function planGenes(geneNames: readonly string[], dicts: GeneformerDictionaries, cfg: ResolvedTokenizeConfig, source: string): GenePlan {
+export function planGenes(
+  geneNames: readonly string[],
+  dicts: GeneformerDictionaries,
+  cfg: ResolvedTokenizeConfig,
+  source: string,
+  geneMask?: Uint8Array,
+): GenePlan {
   const G = geneNames.length;
   if (cfg.geneIdType === 'symbol' && !dicts.nameToId) {
     throw new ScmixError('GENES_MISMATCH', `${source}: gene symbols need gene_name_id_dict in the dictionary folder`, {
@@ -57,7 +65,12 @@ export function planGenes(geneNames: readonly string[], dicts: GeneformerDiction
   let inVocab = 0;
   let dup = 0;
   const firstDuplicates: string[] = [];
+  let masked = 0;
   for (let g = 0; g < G; g++) {
+    if (geneMask && !geneMask[g]) {
+      masked++;
+      continue;
+    }
     let id: string | undefined = geneNames[g];
     if (cfg.geneIdType === 'symbol') {
       id = dicts.nameToId!.get(id);
@@ -84,6 +97,11 @@ export function planGenes(geneNames: readonly string[], dicts: GeneformerDiction
     }
     slotOf[g] = slot;
   }
+  if (cfg.geneIdType === 'symbol' && G - masked > 0 && (G - masked - unmapped) / (G - masked) < cfg.minSymbolMatch) {
+    throw new ScmixError('GENES_MISMATCH', `${source}: only ${G - masked - unmapped} of ${G - masked} gene symbols are in gene_name_id_dict (minimum fraction ${cfg.minSymbolMatch})`, {
+      hint: 'check the gene column and that it holds human gene symbols of the same case',
+    });
+  }
   if (inVocab === 0) {
     throw new ScmixError('GENES_MISMATCH', `${source}: none of its ${G} genes is in the token dictionary`, {
       hint:
@@ -99,6 +117,6 @@ export function planGenes(geneNames: readonly string[], dicts: GeneformerDiction
     slotToken: Int32Array.from(slotTok),
     slotInvMedian: Float64Array.from(slotInv),
     collapse: cfg.collapseDuplicates,
-    stats: { nGenes: G, inVocabulary: inVocab, unmappedSymbols: unmapped, duplicateColumns: dup, firstDuplicates },
+    stats: { nGenes: G, removedByMinCells: masked, inVocabulary: inVocab, unmappedSymbols: unmapped, duplicateColumns: dup, firstDuplicates },
   };
 }

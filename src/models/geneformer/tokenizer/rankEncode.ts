@@ -54,9 +54,8 @@ export function rankEncode(csr: Csr, plan: GenePlan, opts: RankEncodeOptions): E
   // per-row scratch: score and tie-break key (column or slot) of each detected gene
   let score = new Float64Array(1024);
   let key = new Int32Array(1024);
-  let sorted = new Float64Array(1024);
-  let tieUsed = new Int32Array(1025);
   let at = new Int32Array(1024);
+  let tmp = new Int32Array(1024);
   const slotSum = plan.collapse ? new Float64Array(plan.slotToken.length) : undefined;
   const touched: number[] = [];
   const { tokenOf, invMedianOf, slotOf } = plan;
@@ -70,9 +69,8 @@ export function rankEncode(csr: Csr, plan: GenePlan, opts: RankEncodeOptions): E
     if (score.length < nnz) {
       score = new Float64Array(nnz * 2);
       key = new Int32Array(nnz * 2);
-      sorted = new Float64Array(nnz * 2);
-      tieUsed = new Int32Array(nnz * 2 + 1);
       at = new Int32Array(nnz * 2);
+      tmp = new Int32Array(nnz * 2);
     }
     let n = 0;
     for (let p = p0; p < p1; p++) {
@@ -108,7 +106,7 @@ export function rankEncode(csr: Csr, plan: GenePlan, opts: RankEncodeOptions): E
     }
     if (n === 0) continue;
     const keep = Math.min(n, budget);
-    rankPositions(score, n, keep, sorted, tieUsed, at);
+    const order = rankPositions(score, n, at, tmp);
     const len = keep + (special ? 2 : 0);
     if (used + len > out.length) {
       const grown = new Int32Array(Math.max(out.length * 2, used + len));
@@ -117,7 +115,7 @@ export function rankEncode(csr: Csr, plan: GenePlan, opts: RankEncodeOptions): E
     }
     if (special) out[used++] = opts.cls as number;
     const toks = slotSum ? plan.slotToken : plan.tokenOf;
-    for (let i = 0; i < keep; i++) out[used++] = toks[key[at[i]]];
+    for (let i = 0; i < keep; i++) out[used++] = toks[key[order[i]]];
     if (special) out[used++] = opts.eos as number;
     lengths[r] = len;
   }
@@ -126,29 +124,46 @@ export function rankEncode(csr: Csr, plan: GenePlan, opts: RankEncodeOptions): E
 }
 
 /**
- * at[p] = entry of rank p (p < keep), ranks by score descending and, among equal scores, by
- * entry order (= gene column order, as entries are appended in column order). A native
- * Float64Array sort plus a binary search per entry: several times faster in V8 than sorting
- * indices with a comparator, and exact (no packing of scores).
+ * at[0..n) = entries ordered by score descending; equal scores keep entry order (= gene column
+ * order, as entries are appended in column order). A stable bottom-up merge sort over an index
+ * array with the comparison inlined: V8's Float64Array.prototype.sort costs ~150 us for 850
+ * values, this ~20 us, and it needs no tie pass.
  */
-function rankPositions(score: Float64Array, n: number, keep: number, sorted: Float64Array, used: Int32Array, at: Int32Array): void {
-  const s = sorted.subarray(0, n);
-  s.set(score.subarray(0, n));
-  s.sort();
-  used.fill(0, 0, n + 1);
-  for (let i = 0; i < n; i++) {
-    const v = score[i];
-    // ub = first index with s[ub] > v
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s[mid] <= v) lo = mid + 1;
-      else hi = mid;
+function rankPositions(score: Float64Array, n: number, at: Int32Array, tmp: Int32Array): Int32Array {
+  const RUN = 16;
+  for (let i = 0; i < n; i++) at[i] = i;
+  // insertion sort of runs: strictly-greater moves keep ties in entry order
+  for (let r0 = 0; r0 < n; r0 += RUN) {
+    const r1 = Math.min(n, r0 + RUN);
+    for (let i = r0 + 1; i < r1; i++) {
+      const e = at[i];
+      const v = score[e];
+      let j = i - 1;
+      while (j >= r0 && score[at[j]] < v) {
+        at[j + 1] = at[j];
+        j--;
+      }
+      at[j + 1] = e;
     }
-    const p = n - lo + used[lo]++;
-    if (p < keep) at[p] = i;
   }
+  let src = at;
+  let dst = tmp;
+  for (let w = RUN; w < n; w *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * w) {
+      const mid = Math.min(n, lo + w);
+      const hi = Math.min(n, lo + 2 * w);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) dst[k++] = score[src[i]] >= score[src[j]] ? src[i++] : src[j++];
+      while (i < mid) dst[k++] = src[i++];
+      while (j < hi) dst[k++] = src[j++];
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  return src;
 }
 
 function badCount(x: number, r: number, g: number, opts: RankEncodeOptions): never {

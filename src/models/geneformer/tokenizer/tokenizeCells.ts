@@ -21,7 +21,7 @@ export interface CellBlockSource {
 }
 
 export interface TokenizeProgress {
-  phase: 'medians' | 'tokenize';
+  phase: 'qc' | 'medians' | 'tokenize';
   done: number;
   total: number;
 }
@@ -42,6 +42,8 @@ export interface TokenizeReport {
   nCellsIn: number;
   /** cells removed by obs filter_pass != 1 */
   filteredOut: number;
+  /** cells removed by minGenes */
+  removedByMinGenes: number;
   kept: number;
   /** cells with no detected in-vocabulary gene */
   dropped: number;
@@ -69,7 +71,33 @@ export async function tokenizeCells(source: CellBlockSource, out: string, opts: 
       throw new ScmixError('CONFIG_INVALID', `${where}: obs has no column '${c}'`, { hint: `obs columns: ${[...source.obs.columns.keys()].join(', ') || '(none)'}` });
     }
   }
-  const keepRow = cfg.useFilterPass && source.obs.columns.has('filter_pass') ? filterPassMask(source.obs.columns.get('filter_pass')!, nCells) : undefined;
+  let keepRow = cfg.useFilterPass && source.obs.columns.has('filter_pass') ? filterPassMask(source.obs.columns.get('filter_pass')!, nCells) : undefined;
+  const filteredByFlag = keepRow ? keepRow.reduce((a, k) => a + (k ? 0 : 1), 0) : 0;
+  let geneMask: Uint8Array | undefined;
+  let removedByMinGenes = 0;
+  if (cfg.minGenes > 0 || cfg.minCells > 0) {
+    // sc_foundation_evals order: cells with >= minGenes detected genes, then genes detected in
+    // >= minCells of those cells (one streamed pass: a cell's verdict only needs its own row)
+    const keep = keepRow ?? new Uint8Array(nCells).fill(1);
+    const cellsPerGene = new Int32Array(nGenes);
+    opts.onProgress?.({ phase: 'qc', done: 0, total: nCells });
+    for await (const { start, csr } of source.rowBlocks(cfg.blockRows)) {
+      for (let r = 0; r < csr.nRows; r++) {
+        if (!keep[start + r]) continue;
+        let detected = 0;
+        for (let p = csr.indptr[r]; p < csr.indptr[r + 1]; p++) if (csr.data[p] > 0) detected++;
+        if (detected < cfg.minGenes) {
+          keep[start + r] = 0;
+          removedByMinGenes++;
+          continue;
+        }
+        for (let p = csr.indptr[r]; p < csr.indptr[r + 1]; p++) if (csr.data[p] > 0) cellsPerGene[csr.indices[p]]++;
+      }
+      opts.onProgress?.({ phase: 'qc', done: start + csr.nRows, total: nCells });
+    }
+    keepRow = keep;
+    if (cfg.minCells > 0) geneMask = Uint8Array.from(cellsPerGene, (c) => (c >= cfg.minCells ? 1 : 0));
+  }
   const nCountsCol = source.obs.columns.get('n_counts');
 
   let dicts: GeneformerDictionaries;
@@ -77,6 +105,7 @@ export async function tokenizeCells(source: CellBlockSource, out: string, opts: 
   if (opts.dictionaries === 'compute') {
     if (cfg.geneIdType === 'symbol') throw new ScmixError('CONFIG_INVALID', 'computed dictionaries key genes by the gene column itself; --gene-id-type symbol needs given dictionaries');
     const acc = createMedianAccumulator(geneNames);
+    opts.onProgress?.({ phase: 'medians', done: 0, total: nCells });
     for await (const { start, csr } of source.rowBlocks(cfg.blockRows)) {
       acc.addBlock(keepRows(csr, keepRow, start), nCountsCol ? nCountsFor(nCountsCol, start, csr.nRows, keepRow) : undefined);
       opts.onProgress?.({ phase: 'medians', done: start + csr.nRows, total: nCells });
@@ -85,7 +114,7 @@ export async function tokenizeCells(source: CellBlockSource, out: string, opts: 
   } else {
     dicts = opts.dictionaries;
   }
-  const plan = planGenes(geneNames, dicts, cfg, where);
+  const plan = planGenes(geneNames, dicts, cfg, where, geneMask);
   const special = cfg.variant === 'v2';
   if (special && (dicts.special.cls === undefined || dicts.special.eos === undefined)) {
     throw new ScmixError('CONFIG_INVALID', `variant v2 needs <cls> and <eos> in the token dictionary (${dicts.files.tokens.file})`, {
@@ -97,7 +126,8 @@ export async function tokenizeCells(source: CellBlockSource, out: string, opts: 
   const obs: TokenObs = { index: [], sourceRows: [], columns: Object.fromEntries(cfg.obsColumns.map((c) => [c, []])) };
   const report: TokenizeReport = {
     nCellsIn: nCells,
-    filteredOut: keepRow ? keepRow.reduce((a, k) => a + (k ? 0 : 1), 0) : 0,
+    filteredOut: filteredByFlag,
+    removedByMinGenes,
     kept: 0,
     dropped: 0,
     droppedFirst: [],
@@ -105,6 +135,7 @@ export async function tokenizeCells(source: CellBlockSource, out: string, opts: 
     genes: { ...plan.stats, geneColumn },
   };
   try {
+    opts.onProgress?.({ phase: 'tokenize', done: 0, total: nCells });
     for await (const { start, csr } of source.rowBlocks(cfg.blockRows)) {
       const enc = rankEncode(csr, plan, {
         inputSize: cfg.inputSize,
@@ -146,9 +177,9 @@ export async function tokenizeCells(source: CellBlockSource, out: string, opts: 
       dictionaries: computed
         ? { computed: true, vocabSize: dicts.vocabSize, folder: 'dictionaries/' }
         : { computed: false, vocabSize: dicts.vocabSize, tokens: dicts.files.tokens, medians: dicts.files.medians, nameToId: dicts.files.nameToId ?? null },
-      encoding: { variant: cfg.variant, inputSize: cfg.inputSize, specialTokens: special, collapseDuplicates: cfg.collapseDuplicates, geneIdType: cfg.geneIdType, score: 'count / median (float64), ties by gene column' },
+      encoding: { variant: cfg.variant, inputSize: cfg.inputSize, specialTokens: special, collapseDuplicates: cfg.collapseDuplicates, geneIdType: cfg.geneIdType, minGenes: cfg.minGenes, minCells: cfg.minCells, score: 'count / median (float64), ties by gene column' },
       genes: report.genes,
-      cells: { in: nCells, filteredOut: report.filteredOut, kept: report.kept, dropped: report.dropped, droppedFirst: report.droppedFirst },
+      cells: { in: nCells, filteredOut: report.filteredOut, removedByMinGenes, kept: report.kept, dropped: report.dropped, droppedFirst: report.droppedFirst },
       tokens: report.nTokens,
       obsColumns: cfg.obsColumns,
     };

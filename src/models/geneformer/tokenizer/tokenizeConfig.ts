@@ -24,6 +24,24 @@ export const TokenizeConfig = z
     obsColumns: z.array(z.string()).default([]).describe('obs columns copied into the token dataset'),
     blockRows: z.number().int().positive().default(2048).describe('cells read per streamed block'),
     useFilterPass: z.boolean().default(true).describe('keep only cells with obs filter_pass == 1 when that column exists'),
+    minGenes: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('drop cells with fewer detected genes (all genes); sc_foundation_evals uses 10'),
+    minCells: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('ignore genes detected in fewer of the remaining cells; sc_foundation_evals uses 10'),
+    minSymbolMatch: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe('symbol mode: refuse inputs where a smaller fraction of genes maps through gene_name_id_dict'),
   })
   .strict();
 export type TokenizeConfig = z.infer<typeof TokenizeConfig>;

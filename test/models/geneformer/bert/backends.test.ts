@@ -22,11 +22,11 @@ try {
   fast = undefined;
 }
 
-function grads(be: Backend) {
+function grads(be: Backend, attentionImpl: 'gemm' | 'kernel') {
   const m = loadGeneformer(join(fixDir, 'tiny-hf'), be);
   const mb = maskTokens(batch, new Rng(3), { p: 0.4, vocabSize: m.config.vocabSize, maskTokenId: 1, padTokenId: 0 });
   const t = new Tape(be, { training: true, seed: 5 });
-  const { loss } = mlmLoss(t, m.params, { ...m.config, hiddenDropoutProb: 0.1 }, mb.batch, mb.rows, mb.targets);
+  const { loss } = mlmLoss(t, m.params, { ...m.config, hiddenDropoutProb: 0.1, attentionImpl }, mb.batch, mb.rows, mb.targets);
   const l = loss.data[0];
   t.backward(loss);
   const g = new Map(m.params.all.map((p) => [p.name, Float32Array.from(p.grad!)]));
@@ -34,9 +34,9 @@ function grads(be: Backend) {
   return { loss: l, g, logits: m.predictLogitsAll(batch) };
 }
 
-test('fast backend: logits match PyTorch to 1e-4 and every gradient matches the reference backend', { skip: fast ? false : 'the WASM backend is not available' }, () => {
-  const ref = grads(referenceBackend());
-  const got = grads(fast!);
+for (const impl of ['gemm', 'kernel'] as const) test(`fast backend (${impl} attention): logits match PyTorch to 1e-4 and every gradient matches the reference backend`, { skip: fast ? false : 'the WASM backend is not available' }, () => {
+  const ref = grads(referenceBackend(), impl);
+  const got = grads(fast!, impl);
   let d = 0;
   for (let i = 0; i < got.logits.length; i++) d = Math.max(d, Math.abs(got.logits[i] - expected.logits[i]));
   assert.ok(d < 1e-4, `${fast!.name} logits vs torch: ${d}`);

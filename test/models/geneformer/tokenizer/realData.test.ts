@@ -21,6 +21,7 @@ const exp = JSON.parse(readFileSync(join(FIX, 'kang_v1_tokens.json'), 'utf8')) a
   sha256_ids_input64: string;
   lengths: number[];
   first: { cell: string; cell_type: string; input_ids: number[] }[];
+  qc300_200: { removedByMinGenes: number; removedByMinCells: number; kept: number; inVocabulary: number; sha256: string };
 };
 const skip = existsSync(exp.file) ? false : `dataset ${exp.file} not present`;
 
@@ -61,6 +62,13 @@ test('Kang 1556 cells (muscat), V1 dictionaries: token ids identical to NumPy fo
     // truncated to 64 tokens per cell
     await tokenizeH5ad(exp.file, join(dir, 't64'), { dictionaries: v1, config: { inputSize: 64 } });
     assert.equal(idsSha(join(dir, 't64')).sha, exp.sha256_ids_input64);
+    // sc_foundation_evals-style QC (min_genes, then min_cells over the kept cells), thresholds that bite
+    const q = await tokenizeH5ad(exp.file, join(dir, 'qc'), { dictionaries: v1, config: { minGenes: 300, minCells: 200, blockRows: 333 } });
+    assert.equal(q.removedByMinGenes, exp.qc300_200.removedByMinGenes);
+    assert.equal(q.genes.removedByMinCells, exp.qc300_200.removedByMinCells);
+    assert.equal(q.genes.inVocabulary, exp.qc300_200.inVocabulary);
+    assert.equal(q.kept, exp.qc300_200.kept);
+    assert.equal(idsSha(join(dir, 'qc')).sha, exp.qc300_200.sha256);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -215,6 +215,61 @@ test('tokenizeCells with computed V2 dictionaries: <cls> ... <eos>, dictionaries
     assert.deepEqual([...ds.cell(0)], [2, 5, 4, 3]);
     assert.deepEqual([...ds.cell(1)], [2, 4, 6, 3]);
     ds.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('long rows with many ties (merge passes): equal to a comparator sort, truncated', () => {
+  const G = 150;
+  const genes = Array.from({ length: G }, (_, g) => `G${g}`);
+  const medians = [1, 2, 4];
+  const d = buildDictionaries(
+    new Map<string, number>([['<pad>', 0], ['<mask>', 1], ...genes.map((g, i) => [g, i + 2] as [string, number])]),
+    new Map(genes.map((g, i) => [g, medians[i % 3]])),
+    undefined,
+    { tokens: { file: 'toy', sha256: '' }, medians: { file: 'toy', sha256: '' } },
+  );
+  const plan = planGenes(genes, d, resolveTokenizeConfig({}), 'toy');
+  let seed = 99;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rows = Array.from({ length: 30 }, () => Array.from({ length: G }, () => (rnd() < 0.3 ? 0 : Math.floor(rnd() * 6))));
+  const enc = rankEncode(csrFromDense(rows), plan, { inputSize: 90 });
+  rows.forEach((row, r) => {
+    const want = row
+      .map((x, g) => ({ g, s: x / medians[g % 3] }))
+      .filter((e) => e.s > 0)
+      .sort((a, b) => b.s - a.s || a.g - b.g)
+      .slice(0, 90)
+      .map((e) => e.g + 2);
+    assert.deepEqual([...enc.ids.subarray(enc.offsets[r], enc.offsets[r + 1])], want, `row ${r}`);
+  });
+});
+
+test('symbol mode refuses inputs where fewer than half of the symbols map (sc_foundation_evals fract_matching)', () => {
+  const cfg = resolveTokenizeConfig({ geneIdType: 'symbol' });
+  // 1 of 3 symbols known -> 0.33 < 0.5
+  assert.throws(
+    () => planGenes(['ACTB', 'NOTAGENE1', 'NOTAGENE2'], v1, cfg, 's.h5ad'),
+    (e: unknown) => e instanceof ScmixError && e.code === 'GENES_MISMATCH' && /1 of 3 gene symbols/.test(e.message),
+  );
+  const ok = planGenes(['ACTB', 'GAPDH', 'NOTAGENE'], v1, cfg, 's.h5ad');
+  assert.equal(ok.stats.unmappedSymbols, 1);
+  assert.equal(ok.stats.inVocabulary, 2);
+});
+
+test('deterministic: the same input gives byte-identical token dataset files', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scmix-tok-'));
+  try {
+    const ad = makeAnnData(csrFromDense([[3, 1, 0, 2], [0, 2, 2, 0], [1, 1, 1, 1]]), ['x', 'y', 'z'], ['GA', 'GB', 'GC', 'GD'], {
+      cell_type: stringCol(['a', 'b', 'a']),
+    });
+    for (const name of ['one', 'two']) {
+      await tokenizeCells(annDataSource(ad), join(dir, name), { dictionaries: toyDicts, config: { obsColumns: ['cell_type'], blockRows: 2 } });
+    }
+    for (const f of ['tokens.bin', 'obs.json', 'manifest.json']) {
+      assert.deepEqual(readFileSync(join(dir, 'one', f)), readFileSync(join(dir, 'two', f)), f);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
