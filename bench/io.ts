@@ -1,12 +1,13 @@
 /**
  * `npm run bench -- io [--json] [--cells 100000] [--genes 20000] [--nnz-per-cell 500]
- *   [--repeats 3] [--block-rows 10000] [--keep-data] [--no-peer]`
+ *   [--repeats 3] [--block-rows 10000] [--threads 2] [--keep-data] [--no-peer]`
  *
  * h5ad read throughput for a CSR file of cells * nnzPerCell nonzeros (default 50M; float32 data,
  * int32 indices, written by Python anndata 0.8 into a temp folder, never the repo), stored
  * uncompressed and with gzip. Ours: openH5ad + rowBlocks(blockRows, { into }) filling one in-memory
- * CSR (the full streaming read). Peer: anndata.read_h5ad(path) in /usr/bin/python3, same files,
- * same run. Median of `repeats` warm-cache runs each. MB/s counts uncompressed bytes of
+ * CSR (the full streaming read); `_parallel` rows: openH5ad + readMatrix({threads}), the
+ * worker-thread whole-matrix read that readH5ad uses. Peer: anndata.read_h5ad(path) in
+ * /usr/bin/python3, same files, same run. Median of `repeats` warm-cache runs each. MB/s counts uncompressed bytes of
  * data + indices + indptr. Prints JSON lines {name, ours, peer, unit, ratio, machine, inputs}.
  */
 import { spawnSync } from 'node:child_process';
@@ -27,6 +28,7 @@ const genes = Number(opt('genes', '20000'));
 const perCell = Number(opt('nnz-per-cell', '500'));
 const repeats = Number(opt('repeats', '3'));
 const blockRows = Number(opt('block-rows', '10000'));
+const threads = Number(opt('threads', '2'));
 const PY = '/usr/bin/python3';
 const machine = `${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, Node ${process.versions.node}`;
 const log = (s: string): void => { if (!json) console.log(s); else process.stderr.write(s + '\n'); };
@@ -100,49 +102,67 @@ if (!existsSync(files.none) || !existsSync(files.gzip)) {
 }
 
 const inputs = (kind: string): Record<string, unknown> => ({
-  cells, genes, nnz: cells * perCell, storage: kind, fileBytes: statSync(files[kind as 'none']).size, blockRows, repeats,
+  cells, genes, nnz: cells * perCell, storage: kind, fileBytes: statSync(files[kind as 'none']).size, repeats,
 });
+
+/** Whole-matrix read with worker threads (readMatrix), the non-streaming path of readH5ad. */
+async function oursParallelOnce(path: string): Promise<{ seconds: number; cpu: number; nnz: number; rows: number }> {
+  const t0 = performance.now();
+  const c0 = cpuNow();
+  const r = await openH5ad(path);
+  try {
+    const m = await r.readMatrix({ threads });
+    return { seconds: (performance.now() - t0) / 1000, cpu: cpuNow() - c0, nnz: m.data.length, rows: m.nRows };
+  } finally {
+    r.close();
+  }
+}
+
+function peerRun(path: string): { seconds: number; cpu: number; version: string } | null {
+  if (flag('no-peer')) return null;
+  const p = spawnSync(PY, ['-c', PEER, path, String(repeats)], { encoding: 'utf8' });
+  if (p.status !== 0) {
+    log(`peer (anndata) failed: ${p.stderr.split('\n').slice(-3).join(' ')}`);
+    return null;
+  }
+  const res = JSON.parse(p.stdout) as { times: number[]; cpu: number[]; version: string };
+  return { seconds: median(res.times), cpu: median(res.cpu), version: res.version };
+}
 
 for (const kind of ['none', 'gzip'] as const) {
   const path = files[kind];
-  await oursOnce(path); // warm the page cache and h5wasm
-  const times: number[] = [];
-  const cpu: number[] = [];
-  let nnz = 0, rows = 0;
-  for (let i = 0; i < repeats; i++) ({ seconds: times[i], cpu: cpu[i], nnz, rows } = await oursOnce(path));
-  const ours = median(times);
-  let peer: number | null = null;
-  let peerCpu: number | null = null;
-  let peerVersion = '';
-  if (!flag('no-peer')) {
-    const p = spawnSync(PY, ['-c', PEER, path, String(repeats)], { encoding: 'utf8' });
-    if (p.status === 0) {
-      const res = JSON.parse(p.stdout) as { times: number[]; cpu: number[]; version: string };
-      peer = median(res.times);
-      peerCpu = median(res.cpu);
-      peerVersion = res.version;
-    }
-    else log(`peer (anndata) failed: ${p.stderr.split('\n').slice(-3).join(' ')}`);
-  }
-  const bytes = nnz * 8 + (rows + 1) * 4;
-  const rowsOut = [
-    { name: `h5ad_read_${kind}_nnz_per_s`, unit: 'nnz/s', ours: nnz / ours, peer: peer && nnz / peer },
-    { name: `h5ad_read_${kind}_mb_per_s`, unit: 'MB/s', ours: bytes / ours / 1e6, peer: peer && bytes / peer / 1e6 },
+  const peer = peerRun(path);
+  const variants = [
+    { suffix: '', how: `openH5ad + rowBlocks(${blockRows}, {into})`, once: oursOnce },
+    { suffix: '_parallel', how: `openH5ad + readMatrix({threads: ${threads}})`, once: oursParallelOnce },
   ];
-  for (const row of rowsOut) {
-    const out = {
-      name: row.name, ours: Number(row.ours.toPrecision(4)), peer: row.peer === null ? null : Number(row.peer.toPrecision(4)),
-      unit: row.unit, ratio: row.peer ? Number((row.ours / row.peer).toFixed(3)) : null,
-      machine,
-      inputs: {
-        ...inputs(kind), oursSeconds: Number(ours.toFixed(3)), peerSeconds: peer && Number(peer.toFixed(3)),
-        // CPU seconds (user + sys) are less disturbed than wall time on a shared machine
-        oursCpuSeconds: Number(median(cpu).toFixed(3)), peerCpuSeconds: peerCpu && Number(peerCpu.toFixed(3)),
-        peerTool: `anndata ${peerVersion} read_h5ad`, loadAverage: Number(loadavg()[0].toFixed(2)),
-      },
-    };
-    if (json) console.log(JSON.stringify(out));
-    else log(`${out.name.padEnd(28)} ours ${out.ours.toExponential(3)} ${out.unit}  peer ${out.peer?.toExponential(3) ?? '-'}  ratio ${out.ratio ?? '-'}`);
+  for (const v of variants) {
+    await v.once(path); // warm the page cache, h5wasm and the JIT
+    const times: number[] = [];
+    const cpu: number[] = [];
+    let nnz = 0, rows = 0;
+    for (let i = 0; i < repeats; i++) ({ seconds: times[i], cpu: cpu[i], nnz, rows } = await v.once(path));
+    const ours = median(times);
+    const bytes = nnz * 8 + (rows + 1) * 4;
+    const rowsOut = [
+      { name: `h5ad_read_${kind}${v.suffix}_nnz_per_s`, unit: 'nnz/s', ours: nnz / ours, peer: peer && nnz / peer.seconds },
+      { name: `h5ad_read_${kind}${v.suffix}_mb_per_s`, unit: 'MB/s', ours: bytes / ours / 1e6, peer: peer && bytes / peer.seconds / 1e6 },
+    ];
+    for (const row of rowsOut) {
+      const out = {
+        name: row.name, ours: Number(row.ours.toPrecision(4)), peer: row.peer === null ? null : Number(row.peer.toPrecision(4)),
+        unit: row.unit, ratio: row.peer ? Number((row.ours / row.peer).toFixed(3)) : null,
+        machine,
+        inputs: {
+          ...inputs(kind), ours: v.how, oursSeconds: Number(ours.toFixed(3)), peerSeconds: peer && Number(peer.seconds.toFixed(3)),
+          // CPU seconds (user + sys, all threads) are less disturbed than wall time on a shared machine
+          oursCpuSeconds: Number(median(cpu).toFixed(3)), peerCpuSeconds: peer && Number(peer.cpu.toFixed(3)),
+          peerTool: `anndata ${peer?.version ?? '?'} read_h5ad`, loadAverage: Number(loadavg()[0].toFixed(2)),
+        },
+      };
+      if (json) console.log(JSON.stringify(out));
+      else log(`${out.name.padEnd(36)} ours ${out.ours.toExponential(3)} ${out.unit}  peer ${out.peer?.toExponential(3) ?? '-'}  ratio ${out.ratio ?? '-'}`);
+    }
   }
 }
 

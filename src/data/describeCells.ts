@@ -3,7 +3,7 @@
  * obs/var columns and a QC summary under the study's default rule. h5ad files are streamed in
  * row blocks, so this works on files larger than memory.
  */
-import { openH5ad, readAnyCells, detectCellsFormat, type CellsFormat, type Csr, type Frame, type AnnData } from '../io/index.js';
+import type { CellsFormat, Csr, Frame, AnnData } from '../io/index.js';
 import { columnType } from './frameOps.js';
 import { mitoMask, qcOfCsr } from './qc.js';
 
@@ -76,6 +76,8 @@ const cols = (f: Frame) => [...f.columns].map(([name, c]) => ({ name, type: colu
  *   CONFIG_INVALID for an unknown symbol column.
  */
 export async function describeCells(path: string, opts: DescribeOptions = {}): Promise<CellsSummary> {
+  // io (and with it h5wasm) loads only when a file is described, so importing data stays light.
+  const { openH5ad, readAnyCells, detectCellsFormat } = await import('../io/index.js');
   const format = opts.format ?? detectCellsFormat(path);
   let nObs: number, nVars: number, obs: Frame, vars: Frame, layers: string[], x: Record<string, unknown>;
   let blocks: Iterable<{ start: number; csr: Csr }>;

@@ -45,23 +45,35 @@ function findings(g: GridSummary): string[] {
 export function reportHtml(p: ReportParts): string {
   const g = p.grid;
   const sec = (name: string) => p.figures.filter((f) => f.section === name).map((f) => figure(f.id, f.svg, f.caption)).join('\n');
-  const warn = [...new Set(g.cells.flatMap((c) => (c.warnings ?? []).map((w) => `${c.corpus} / ${c.evalSet}: ${w}`)))];
+  // one line per distinct message, with the models it came from
+  const byMsg = new Map<string, Set<string>>();
+  for (const c of g.cells) for (const w of c.warnings ?? []) byMsg.set(w, (byMsg.get(w) ?? new Set()).add(`${c.corpus} seed ${c.seed}`));
+  const warn = [...byMsg].map(([w, who]) => `${w} (${who.size} model${who.size > 1 ? 's' : ''}: ${[...who].slice(0, 4).join(', ')}${who.size > 4 ? ', …' : ''})`);
   const status = `${g.cells.length}${p.nExpected ? ` of ${p.nExpected}` : ''} (model, corpus, seed, eval set) results in${p.nExpected && g.cells.length < p.nExpected ? ' &mdash; <b>the run is still going or incomplete; missing cells show as "pending"</b>' : ''}.`;
   const s0 = g.seeds[0];
   const model = g.modelKinds[0];
   // median r2 table with log2FC shading, the numbers behind the heatmap
   const mt = g.evalSets.map((ev) => [ev, ...g.corpora.map((c) => g.cells.find((x) => x.model === model && x.seed === s0 && x.evalSet === ev && x.corpus === c)?.median_r2 ?? null)]);
+  const fcLim = Math.min(5, Math.max(1, Math.ceil(Math.max(0, ...g.cells.filter((x) => x.model === model && x.seed === s0).map((x) => Math.abs(x.log2fc_median_r2 ?? 0))))));
   const shade = (r: number, c: number) => {
     if (c === 0) return undefined;
     const cell = g.cells.find((x) => x.model === model && x.seed === s0 && x.evalSet === g.evalSets[r] && x.corpus === g.corpora[c - 1]);
-    return cell && cell.corpus !== g.baseline ? divergingColor(cell.log2fc_median_r2) : undefined;
+    return cell && cell.corpus !== g.baseline ? divergingColor(cell.log2fc_median_r2, fcLim) : undefined;
   };
   const knnRows = g.evalSets.map((ev) => [ev, ...g.corpora.map((c) => g.cells.find((x) => x.model === model && x.seed === s0 && x.evalSet === ev && x.corpus === c)?.knn?.accuracy ?? null)]);
   const ov = p.overlap.filter((o) => o.model === model && o.a === g.baseline).map((o) => [o.b, o.meanBest, o.union]);
   const pct = g.cells
     .filter((c) => c.model === model && c.seed === s0)
     .flatMap((c) => Object.entries(c.perCellType).map(([t, v]) => [c.evalSet, c.corpus, t, v.n, v.median_r2, v.mean_r2] as (string | number | null)[]));
-  const prov = p.provenance.entries.map((e) => [e.corpus, e.seed, e.evalSet, e.modelDir ?? '', Object.entries(e.modelSha256 ?? {}).map(([k, v]) => `${k} ${v.slice(0, 12)}`).join('; '), e.corpusManifest ?? '', (e.corpusManifestSha256 ?? '').slice(0, 12), e.evalFile ?? '', (e.evalSha256 ?? '').slice(0, 12), e.scmixVersion]);
+  const rel = (x: string | undefined) => (x && x.startsWith(p.runDir) ? x.slice(p.runDir.length).replace(/^\//, '') : x ?? '');
+  const short = (x: string | undefined) => (x ? x.slice(0, 16) : '');
+  const cfgText = (c: unknown) => (c && typeof c === 'object' ? Object.entries(c as Record<string, unknown>).filter(([k]) => ['epochs', 'nLatent', 'nHidden', 'nLayers', 'lr', 'seed', 'nEpochsKlWarmup'].includes(k)).map(([k, v]) => `${k} ${String(v)}`).join(', ') : '');
+  const seenModel = new Set<string>();
+  const provModels = p.provenance.entries.filter((e) => { const k = `${e.model}/${e.corpus}/${e.seed}`; if (seenModel.has(k)) return false; seenModel.add(k); return true; })
+    .map((e) => [e.corpus, e.seed, rel(e.modelDir), short(e.modelSha256?.['model.safetensors'] ?? Object.values(e.modelSha256 ?? {})[0]), cfgText(e.modelConfig), rel(e.corpusManifest), short(e.corpusManifestSha256), e.scmixVersion]);
+  const seenEval = new Set<string>();
+  const provEvals = p.provenance.entries.filter((e) => { if (seenEval.has(e.evalSet)) return false; seenEval.add(e.evalSet); return true; })
+    .map((e) => [e.evalSet, rel(e.evalFile), short(e.evalSha256), rel(e.evalSetManifest)]);
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>scmix report${p.studyName ? ` — ${esc(p.studyName)}` : ''}</title><style>${CSS}</style></head><body>
@@ -98,7 +110,9 @@ ${ov.length ? table(['corpus', `mean best-match Jaccard vs ${g.baseline}`, 'Jacc
 </ul>
 <h2 id="s-prov">Provenance</h2>
 <p class="small">Every number above comes from one row here: the checkpoint (sha256 of its files), the corpus manifest it was trained on, the eval file (sha256) and the scmix version. Full record: <code>tables/provenance.json</code>.</p>
-${table(['corpus', 'seed', 'eval set', 'checkpoint', 'checkpoint sha256', 'corpus manifest', 'manifest sha256', 'eval file', 'eval sha256', 'scmix'], prov, { leftCols: 10 })}
+<h3>Models</h3>${table(['corpus', 'seed', 'checkpoint', 'model.safetensors sha256', 'config', 'corpus manifest', 'manifest sha256', 'scmix'], provModels, { leftCols: 8 })}
+<h3>Evaluation sets</h3>${table(['eval set', 'file', 'sha256', 'manifest'], provEvals, { leftCols: 4 })}
+<p class="small">Paths are relative to the run directory; hashes are shown to 16 hex digits (full values in <code>tables/provenance.json</code>).</p>
 </body></html>
 `;
 }

@@ -50,7 +50,7 @@ export async function writeReport(runDir: string, opts: { baseline?: string; png
   const s0 = grid.seeds[0] ?? 0;
 
   for (const model of grid.modelKinds) {
-    figures.push({ id: `heatmap_${model}_seed${s0}`, section: 'heatmap', svg: heatmapSvg(grid, model, s0), caption: `Median per-cell reconstruction R² for every eval set (rows) and training corpus (columns), ${model}, seed ${s0}. Colour: log2 fold change of the median against the baseline corpus <b>${grid.baseline ?? ''}</b> (green = better, blue = worse, grey dashed = not computed yet). As in the study's Supp. Fig. 1A.` });
+    figures.push({ id: `heatmap_${model}_seed${s0}`, section: 'heatmap', svg: heatmapSvg(grid, model, s0), caption: `Median per-cell reconstruction R² for every eval set (rows) and training corpus (columns), ${model}, seed ${s0}. Colour: log2 fold change of the median against the baseline corpus <b>${grid.baseline ?? ''}</b> (green = better, blue = worse, grey dashed = not computed yet; the scale adapts to the largest change, see its labels). As in the study's Supp. Fig. 1A.` });
     const panels: DistributionPanel[] = grid.evalSets.map((ev) => ({
       evalSet: ev,
       series: grid.corpora.flatMap((corpus) => {

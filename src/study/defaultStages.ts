@@ -3,7 +3,7 @@
  * room; train / evaluate / report call the LDVAE, eval and report rooms. Each room is loaded on
  * first use, so a build without one of them fails with "stage unavailable: ..." naming it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ScmixError } from '../errors.js';
@@ -60,8 +60,15 @@ export function defaultStages(study: ParsedStudy): StageImpls {
       const adata = await io.readH5ad(corpusPath);
       const cfg = ldvae.parseLdvaeConfig(modelConfig(study, modelSpec, stage.seed!), `models.${stage.model}`);
       const backend = await sharedBackend(threads);
-      // A checkpoint left by a killed run of the same stage is resumed, not restarted.
-      const resume = existsSync(join(stage.dir, 'model.json'));
+      // A checkpoint left by a killed run of this same stage (same key) is resumed; anything
+      // else in the folder (an older config's model) is cleared first.
+      const keyFile = join(stage.dir, '.train-key');
+      const resume = existsSync(join(stage.dir, 'model.json')) && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === stage.key;
+      if (!resume) {
+        rmSync(stage.dir, { recursive: true, force: true });
+        mkdirSync(stage.dir, { recursive: true });
+        writeFileAtomic(keyFile, stage.key);
+      }
       const model = await ldvae.trainLdvae(adata, cfg, {
         source: corpusPath,
         outDir: stage.dir,

@@ -36,7 +36,7 @@ export interface StageImpls {
 }
 
 export type RunEvent =
-  | { type: 'planned'; stages: number; selected: number; jobs: number }
+  | { type: 'planned'; stages: number; selected: number; jobs: number; graph: StageGraph; runDir: string }
   | { type: 'stage-start'; stage: Stage; index: number; of: number }
   | { type: 'stage-progress'; stage: Stage; done: number; total: number; unit: string; extra?: Record<string, string | number> }
   | { type: 'stage-done'; stage: Stage; cached: boolean; seconds: number; index: number; of: number }
@@ -86,7 +86,7 @@ export async function runStudy(study: ParsedStudy, opts: RunOptions): Promise<Ru
     mkdirSync(runDir, { recursive: true });
     writeFileAtomic(join(runDir, 'study.resolved.json'), JSON.stringify(study.config, null, 2) + '\n');
     const selected = selectStages(graph, opts);
-    opts.onEvent?.({ type: 'planned', stages: graph.stages.size, selected: selected.length, jobs: graph.jobs.length });
+    opts.onEvent?.({ type: 'planned', stages: graph.stages.size, selected: selected.length, jobs: graph.jobs.length, graph, runDir });
     const ran: string[] = [];
     const cached: string[] = [];
     const isDone = (s: Stage) => isStageDone(runDir, s.key, s.stampPath, s.outputs);

@@ -13,6 +13,7 @@ import {
   rankPredictionEval,
   rankPredictionPerCellCsv,
   rankPredictionRankingsCsv,
+  rankKdeSvg,
   rankPredictionSummaryCsv,
 } from '../../eval/embedding/index.js';
 import { createProgress } from '../progress.js';
@@ -96,6 +97,8 @@ export function register(program: Command): void {
           writeFileAtomic(join(f.evalDir, 'rank_prediction_percell.csv'), rankPredictionPerCellCsv(rp));
           // gzip level 6 with a fixed header: same input, same bytes
           writeFileAtomic(join(f.evalDir, 'rankings.csv.gz'), gzipSync(rankPredictionRankingsCsv(rp), { level: 6 }));
+          // upstream visualize(n_cells=100): KDE panels of 100 sampled cells
+          writeFileAtomic(join(f.evalDir, 'input_and_outputs_kde.svg'), rankKdeSvg(rp.rankings ?? [], { nCells: 100, seed: int('seed', f.seed, 0) }));
           writeFileAtomic(join(f.evalDir, 'rank_prediction_summary.json'), JSON.stringify({ nSampled: rp.nSampled, seed: rp.seed, ...rp.summary }, null, 2) + '\n');
           summary.rankPrediction = { nSampled: rp.nSampled, correlation: rp.summary.correlation.mean, meanCorrelation: rp.summary.meanCorrelation.mean };
           if (f.labelKey) {

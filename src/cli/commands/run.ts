@@ -66,13 +66,17 @@ export function eventRenderer(json: boolean): (e: RunEvent) => void {
   let barFor = '';
   return (e) => {
     if (json) {
+      if (e.type === 'planned') {
+        process.stdout.write(JSON.stringify({ event: 'planned', stages: e.stages, selected: e.selected, jobs: e.jobs, runDir: e.runDir }) + '\n');
+        return;
+      }
       const { stage, ...rest } = e as RunEvent & { stage?: { id: string } };
       const o: Record<string, unknown> = { event: e.type, ...(stage ? { stage: stage.id } : {}), ...rest };
       if ('error' in o) o.error = (o.error as Error)?.message ?? String(o.error);
       process.stdout.write(JSON.stringify(o) + '\n');
       return;
     }
-    if (e.type === 'planned') process.stderr.write(`scmix run: ${e.selected} of ${e.stages} stages selected (${e.jobs} jobs)\n`);
+    if (e.type === 'planned') process.stderr.write(`${gridView(e.graph, e.runDir)}\nscmix run: ${e.selected} of ${e.stages} stages selected (${e.jobs} jobs)\n`);
     else if (e.type === 'stage-start') process.stderr.write(`[${e.index + 1}/${e.of}] ${e.stage.id} ...\n`);
     else if (e.type === 'stage-progress') {
       if (barFor !== e.stage.id) {

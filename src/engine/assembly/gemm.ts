@@ -77,7 +77,8 @@ function packA(transA: i32, lda: i32, A: usize, ic: i32, mc: i32, pc: i32, kc: i
 }
 
 // One 4x8 tile: acc = Ap[4, kc] . Bp[kc, 8]; then C = alpha*acc + (first ? beta*C : C).
-// `mode`: 0 = accumulate into C, 1 = overwrite (first K block, beta = 0), 2 = first block with beta.
+// `mode`: 0 = accumulate into C, 1 = overwrite (first K block, beta = 0), 2 = first block with beta;
+// 3 / 4 = modes 1 / 0 with alpha = 1 (no multiply in the store).
 @inline function tile(kc: i32, ap: usize, bp: usize, c: usize, ldc: usize, alpha: f32, beta: f32, mode: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
@@ -107,7 +108,13 @@ function packA(transA: i32, lda: i32, A: usize, ic: i32, mc: i32, pc: i32, kc: i
 }
 
 @inline function storeRow(c: usize, x0: v128, x1: v128, va: v128, beta: f32, mode: i32): void {
-  if (mode == 1) {
+  if (mode == 3) { // overwrite with alpha = 1 (the common case: no multiply)
+    v128.store(c, x0);
+    v128.store(c, x1, 16);
+  } else if (mode == 4) { // accumulate with alpha = 1
+    v128.store(c, f32x4.add(v128.load(c), x0));
+    v128.store(c, f32x4.add(v128.load(c, 16), x1), 16);
+  } else if (mode == 1) {
     v128.store(c, f32x4.mul(x0, va));
     v128.store(c, f32x4.mul(x1, va), 16);
   } else if (mode == 0) {
@@ -158,7 +165,7 @@ export function gemmStrided(transA: i32, transB: i32, m: i32, n: i32, K: i32, al
             const a = ap + <usize>(ir * kc) * 4;
             const b = bp + <usize>(jr * kc) * 4;
             if (w == 8 && h == 4) {
-              tile(kc, a, b, c, ldcb, alpha, beta, mode);
+              tile(kc, a, b, c, ldcb, alpha, beta, alpha == 1 && mode < 2 ? mode == 1 ? 3 : 4 : mode);
             } else {
               tile(kc, a, b, edge, 32, 1, 0, 1);
               for (let i = 0; i < h; i++) {

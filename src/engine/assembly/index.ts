@@ -8,4 +8,4 @@ export {
   softmaxRows, logSoftmaxRows, softmaxRowsBackward, crossEntropyRows, gatherRows, scatterAddRows,
 } from './nn';
 export { attentionForward, attentionRowDot, attentionBackward, attentionScratchBytes } from './attention';
-export { nbPrep, nbLossRows, nbReduce } from './nb';
+export { nbPrep, nbInitTable, nbLossRows, nbReduce } from './nb';

@@ -7,15 +7,27 @@ import { expShiftSum } from './nn';
 
 const EPS: f64 = 1e-8;
 
-/** Per-gene constants for g in [lo, hi): theta = exp(pxR), invTe = 1/(theta+eps), tte = theta/(theta+eps). */
-export function nbPrep(pxR: usize, theta: usize, invTe: usize, tte: usize, lo: i32, hi: i32): void {
+/**
+ * Per-gene constants for g in [lo, hi): theta = exp(pxR), invTe = 1/(theta+eps), tte = theta/(theta+eps)
+ * (float32), and lgamma(theta), digamma(theta) (float64) so the nonzeros need one lgamma and one
+ * digamma each instead of two.
+ */
+export function nbPrep(pxR: usize, theta: usize, invTe: usize, tte: usize, lgTh: usize, dgTh: usize, lo: i32, hi: i32): void {
   for (let g = lo; g < hi; g++) {
     const o = <usize>g * 4;
-    const th = Math.exp(<f64>load<f32>(pxR + o));
-    store<f32>(theta + o, <f32>th);
+    const th32 = <f32>Math.exp(<f64>load<f32>(pxR + o));
+    const th = <f64>th32; // the float32 theta the dense part uses
+    store<f32>(theta + o, th32);
     store<f32>(invTe + o, <f32>(1 / (th + EPS)));
     store<f32>(tte + o, <f32>(th / (th + EPS)));
+    store<f64>(lgTh + <usize>g * 8, lgamma64(th));
+    if (dgTh) store<f64>(dgTh + <usize>g * 8, digamma64(th));
   }
+}
+
+/** table[i] = lgamma(i + 1) = log(i!) for i < n (integer counts hit this table). */
+export function nbInitTable(table: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f64>(table + <usize>i * 8, lgamma64(<f64>i + 1));
 }
 
 @inline function rowMax(row: usize, N: i32): f32 {
@@ -33,7 +45,7 @@ export function nbPrep(pxR: usize, theta: usize, invTe: usize, tte: usize, lo: i
  * scratch: 2*G floats (rho, d rec/d mu).
  */
 export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, invTe: usize, tte: usize,
-  indptr: usize, indices: usize, values: usize, gradScale: f32, rec: usize, dLogits: usize, dLogLib: usize,
+  lgTh: usize, dgTh: usize, lfTable: usize, lfN: i32, indptr: usize, indices: usize, values: usize, gradScale: f32, rec: usize, dLogits: usize, dLogLib: usize,
   dpx: usize, rhoOut: usize, scratch: usize, lo: i32, hi: i32): void {
   const R = scratch;
   const GM = scratch + <usize>G * 4;
@@ -109,14 +121,16 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
       const mu = lib64 * rho;
       const th = <f64>load<f32>(theta + o);
       const t1 = th + mu + EPS;
-      rs -= xv * (Math.log(mu + EPS) - Math.log(t1)) + lgamma64(xv + th) - lgamma64(th) - lgamma64(xv + 1);
+      const xi = <i32>xv;
+      const lfact = <f64>xi == xv && xi < lfN ? load<f64>(lfTable + <usize>xi * 8) : lgamma64(xv + 1);
+      rs -= xv * (Math.log(mu + EPS) - Math.log(t1)) + lgamma64(xv + th) - load<f64>(lgTh + <usize>gi * 8) - lfact;
       if (grads) {
         const dmu = <f64>gradScale * (xv / t1 - xv / (mu + EPS));
         store<f32>(GM + o, load<f32>(GM + o) + <f32>dmu);
         dl += dmu * mu;
         if (dpx) {
           const q = dpx + <usize>gi * 8;
-          store<f64>(q, load<f64>(q) - <f64>gradScale * th * (-xv / t1 + digamma64(xv + th) - digamma64(th)));
+          store<f64>(q, load<f64>(q) - <f64>gradScale * th * (-xv / t1 + digamma64(xv + th) - load<f64>(dgTh + <usize>gi * 8)));
         }
       }
     }

@@ -239,12 +239,9 @@ export function trigamma64(x: f64): f64 {
   e = v128.bitselect(f64x2.add(e, f64x2.splat(1.0)), e, big);
   const s = f64x2.div(f64x2.sub(m, f64x2.splat(1.0)), f64x2.add(m, f64x2.splat(1.0)));
   const s2 = f64x2.mul(s, s);
-  // |s| <= 0.1716, s^2 <= 0.0295: terms to s^21 leave < 1e-17
-  let p = f64x2.splat(1.0 / 21);
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 19));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 17));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 15));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 13));
+  // |s| <= 0.1716, s^2 <= 0.0295: terms to s^13 leave ~2e-12 relative, far below the float32
+  // result's resolution even after the cancellation in lgamma near its roots
+  let p = f64x2.splat(1.0 / 13);
   p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 11));
   p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 9));
   p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 7));

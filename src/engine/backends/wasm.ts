@@ -19,7 +19,7 @@ const NAMES = [
   'spmm', 'spmmT', 'batchNormForward', 'batchNormInference', 'batchNormBackward', 'layerNormForward', 'layerNormBackwardDx',
   'layerNormBackwardParams', 'softmaxRows', 'logSoftmaxRows', 'softmaxRowsBackward', 'crossEntropyRows', 'gatherRows',
   'scatterAddRows', 'attentionForward', 'attentionRowDot', 'attentionBackward', 'nbPrep', 'nbLossRows', 'nbReduce', 'gemmScratchBytes',
-  'attentionScratchBytes',
+  'attentionScratchBytes', 'nbInitTable',
 ] as const;
 type KernelName = (typeof NAMES)[number];
 
@@ -61,6 +61,10 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     return b;
   };
   const T = pool.threads;
+  // log(x!) for integer counts x < LFACT_N, used by nbLossRows at the nonzeros
+  const LFACT_N = 4096;
+  const lfTable = arena.alloc(LFACT_N * 8);
+  ex.nbInitTable(lfTable, LFACT_N);
 
   // ---- per-thread scratch and cached temporaries (grow-only, reused across steps) ----
   let scratchStride = Math.max(MIN_SCRATCH, ex.gemmScratchBytes());
@@ -301,7 +305,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     sum: (n, x) => sumImpl(n, x, 0),
     sumSquares: (n, x) => sumImpl(n, x, 1),
 
-    ...wasmNnKernels({ par, call, inp, outp, scratch: (b) => ({ base: scratch(b), stride: () => scratchStride }), temp, buf, T, attnScratch: (Dh) => ex.attentionScratchBytes(Dh) }),
+    ...wasmNnKernels({ par, call, inp, outp, scratch: (b) => ({ base: scratch(b), stride: () => scratchStride }), temp, buf, T, attnScratch: (Dh) => ex.attentionScratchBytes(Dh), lfTable, lfN: LFACT_N }),
 
     adamStep(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
       for (const [k, a] of [['param', param], ['grad', grad], ['m', m], ['v', v]] as const) need('adamStep', k, a, n);
@@ -314,11 +318,18 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     async close() {
+      unregisterFinalizer(backend);
       await pool.close();
     },
   } as WasmBackend;
+  // A backend dropped without close() stops its workers when it is garbage-collected (tests that
+  // create many backends would otherwise keep one idle thread each until exit).
+  finalizer.register(backend, pool, backend);
   return backend;
 }
+
+const finalizer = new FinalizationRegistry<Pool>((pool) => void pool.close());
+const unregisterFinalizer = (b: object) => finalizer.unregister(b);
 
 function splitN(total: number, n: number, align: number): [number, number][] {
   const out: [number, number][] = [];

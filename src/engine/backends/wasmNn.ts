@@ -19,6 +19,9 @@ export interface NnContext {
   buf(): ArrayBufferLike;
   /** per-thread scratch bytes of the attention kernels for head size Dh */
   attnScratch(Dh: number): number;
+  /** float64 table of log(i!) for i < lfN */
+  lfTable: number;
+  lfN: number;
   T: number;
 }
 
@@ -202,14 +205,16 @@ export function wasmNnKernels(c: NnContext): NnKernels {
       call(() => {
         const pl = inp(logits), pll = inp(logLib), pp = inp(pxR), ip = inp(x.indptr), ix = inp(x.indices), iv = inp(x.values);
         const pr = outp(rec), pdl = outp(dLogits), pdll = outp(dLogLib), pdp = outp(dPxR), pro = outp(rhoOut);
-        const consts = c.temp('nbConsts', G * 12);
-        const theta = consts, invTe = consts + G * 4, tte = consts + G * 8;
-        par('nbPrep', G, 4096, (lo, hi) => [pp, theta, invTe, tte, lo, hi]);
+        const consts = c.temp('nbConsts', G * 32);
+        const lgTh = consts, dgTh = consts + G * 8; // float64 first (8-byte aligned)
+        const theta = consts + G * 16, invTe = consts + G * 20, tte = consts + G * 24;
+        const grads = !!(dLogits || dLogLib || dPxR);
+        par('nbPrep', G, 2048, (lo, hi) => [pp, theta, invTe, tte, lgTh, grads ? dgTh : 0, lo, hi]);
         const s = c.scratch(G * 8 + 64);
         const shares = Math.max(1, Math.min(c.T, B));
         const parts = dPxR ? c.temp('nbParts', shares * G * 8) : 0;
         if (parts) new Float64Array(c.buf(), parts, shares * G).fill(0);
-        par('nbLossRows', B, Math.ceil(B / shares), (lo, hi, t) => [G, pl, pll, theta, invTe, tte, ip, ix, iv, gradScale, pr, pdl, pdll,
+        par('nbLossRows', B, Math.ceil(B / shares), (lo, hi, t) => [G, pl, pll, theta, invTe, tte, lgTh, dgTh, c.lfTable, c.lfN, ip, ix, iv, gradScale, pr, pdl, pdll,
           parts ? parts + t * G * 8 : 0, pro, s.base + t * s.stride(), lo, hi]);
         if (parts) par('nbReduce', G, 4096, (lo, hi) => [G, shares, parts, pdp, lo, hi]);
       });

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { Rng } from '../../data/index.js';
 import { ScmixError } from '../../errors.js';
 import { ari } from './ari.js';
-import { graphConnectivity, knn } from './knnGraph.js';
+import { graphConnectivity, type KnnResult } from './knnGraph.js';
 import { nmi } from './nmi.js';
 import { withScran } from './scran.js';
 import { silhouetteBatch, silhouetteScore } from './silhouette.js';
@@ -96,23 +96,32 @@ export async function embeddingMetrics(
   }
 
   return withScran(async (scran) => {
-    const g = knn(scran, x, n, D, cfg.nNeighbors - 1, cfg.threads);
-    // clustering over resolutions on the SNN graph of that kNN
+    // one exact kNN: its list gives graph connectivity, its SNN graph the clusterings
+    const k = Math.min(cfg.nNeighbors - 1, n - 1);
     const idx = scran.buildNeighborSearchIndex(x, { numberOfDims: D, numberOfCells: n, approximate: false });
-    const nn = scran.findNearestNeighbors(idx, g.k, { numberOfThreads: cfg.threads });
-    const graph = scran.buildSnnGraph(nn, { scheme: 'rank', neighbors: g.k, numberOfThreads: cfg.threads });
+    let g: KnnResult;
     let best = { nmi: -Infinity, resolution: cfg.resolutions[0], clusters: new Int32Array(n) };
     try {
-      for (const r of cfg.resolutions) {
-        const c = scran.clusterGraph(graph, { method: 'multilevel', multiLevelResolution: r });
-        const m = c.membership();
-        c.free();
-        const s = nmi(lab, m);
-        if (s > best.nmi) best = { nmi: s, resolution: r, clusters: Int32Array.from(m) };
+      const nn = scran.findNearestNeighbors(idx, k, { numberOfThreads: cfg.threads });
+      try {
+        const s = nn.serialize();
+        g = { k, indices: Int32Array.from(s.indices), distances: Float64Array.from(s.distances) };
+        const graph = scran.buildSnnGraph(nn, { scheme: 'rank', neighbors: k, numberOfThreads: cfg.threads });
+        try {
+          for (const r of cfg.resolutions) {
+            const c = scran.clusterGraph(graph, { method: 'multilevel', multiLevelResolution: r });
+            const m = c.membership();
+            c.free();
+            const score = nmi(lab, m);
+            if (score > best.nmi) best = { nmi: score, resolution: r, clusters: Int32Array.from(m) };
+          }
+        } finally {
+          graph.free();
+        }
+      } finally {
+        nn.free();
       }
     } finally {
-      graph.free();
-      nn.free();
       idx.free();
     }
     const aswLabel = (silhouetteScore(x, n, D, lab) + 1) / 2;

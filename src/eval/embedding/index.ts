@@ -28,3 +28,4 @@ export {
   type PaddedBatch,
   type TokenCells,
 } from './embedTokenDataset.js';
+export { kde2d, rankKdeSvg } from './rankKde.js';

@@ -145,6 +145,9 @@ export function summarizeGrid(runDir: string, opts: { baseline?: string } = {}):
     corpusGroups[c] = grp ?? guessCorpusGroup(c, baseline);
   }
 
+  // display order (SuppFig1A): baseline, then single sources, then baseline + X, study order within each
+  const rank = (c: string) => (corpusGroups[c] === 'Baseline' ? 0 : corpusGroups[c] === 'Single source' ? 1 : 2);
+  const corporaDisplay = [...corporaOrdered].sort((a, b) => rank(a) - rank(b) || corporaOrdered.indexOf(a) - corporaOrdered.indexOf(b));
   const seeds = [...new Set(cells.map((c) => c.seed))].sort((a, b) => a - b);
   const agreement: GridSummary['seedAgreement'] = [];
   if (seeds.length > 1) {
@@ -166,7 +169,7 @@ export function summarizeGrid(runDir: string, opts: { baseline?: string } = {}):
     runDir,
     baseline,
     modelKinds: [...new Set(cells.map((c) => c.model))].sort(),
-    corpora: corporaOrdered,
+    corpora: corporaDisplay,
     evalSets,
     seeds,
     evalSetGroups,

@@ -42,7 +42,10 @@ export function detectCellsFormat(path: string): CellsFormat {
   if (statSync(path).isDirectory()) {
     if (existsSync(join(path, 'Exp_data_UMIcounts.mtx'))) return '3ca';
     if (existsSync(join(path, 'matrix.mtx.gz')) || existsSync(join(path, 'matrix.mtx'))) return 'mex';
-    throw new ScmixError('INPUT_FORMAT', `${path}: folder holds neither matrix.mtx[.gz] (10x MEX) nor Exp_data_UMIcounts.mtx (3CA)`, { hint: `scmix reads ${accepted}` });
+    const sub = ['filtered_feature_bc_matrix', 'raw_feature_bc_matrix', 'filtered_gene_bc_matrices'].find((d) => existsSync(join(path, d)));
+    throw new ScmixError('INPUT_FORMAT', `${path}: folder holds neither matrix.mtx[.gz] (10x MEX) nor Exp_data_UMIcounts.mtx (3CA)`, {
+      hint: sub ? `did you mean ${join(path, sub)}${sub === 'filtered_gene_bc_matrices' ? '/<genome>' : ''}?` : `scmix reads ${accepted}`,
+    });
   }
   const name = basename(path).toLowerCase();
   if (/\.mtx(\.gz)?$/.test(name)) return 'mex';

@@ -165,16 +165,17 @@ function sortRow(indices: Int32Array, data: Float32Array, a: number, b: number):
   data.set(cv, a);
 }
 
-/**
- * Rows [r0, r1) of a CSR or dense source as a CSR block (indptr rebased to 0).
- * @throws SHAPE_MISMATCH on a broken indptr or out-of-range indices
- */
 /** Destination arrays for a whole matrix: blocks are read straight into them at their offsets. */
 export interface CsrTarget {
   readonly data: Float32Array;
   readonly indices: Int32Array;
 }
 
+/**
+ * Rows [r0, r1) of a CSR or dense source as a CSR block (indptr rebased to 0). With `into`
+ * (CSR only), values/indices are read into `into` at their file offsets and returned as views.
+ * @throws SHAPE_MISMATCH on a broken indptr or out-of-range indices
+ */
 export function readRowsCsr(file: H5File, src: MatrixSource, r0: number, r1: number, into?: CsrTarget): Csr {
   const [, nCols] = src.info.shape;
   if (src.info.encoding === 'dense') {

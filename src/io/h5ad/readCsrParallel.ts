@@ -58,6 +58,8 @@ function runWorker(path: string, jobs: Job[], base: number): Promise<void> {
       else reject(new ScmixError('INPUT_FORMAT', `${path}: ${m.message}; the file is truncated or corrupt`));
     });
     w.once('error', (e) => reject(new ScmixError('INTERNAL', `${path}: read worker failed: ${e.message}`, { cause: e })));
+    // a worker killed without a message (wasm abort, out of memory) must not leave us waiting
+    w.once('exit', (code) => reject(new ScmixError('INTERNAL', `${path}: read worker exited (code ${code}) before finishing`)));
   });
 }
 

@@ -22,10 +22,13 @@ function decodeBytes(heap: Uint8Array, a: number, b: number): string {
   return utf8.decode(heap.subarray(a, b));
 }
 
+/** Strings per H5Dread: 1M labels are ~4 MB of pointers plus the label bytes HDF5 allocates. */
+const STRINGS_PER_READ = 1 << 20;
+
 /**
  * Read a string dataset (vlen or fixed-length, UTF-8 or ASCII), status-checked like readSlab
- * (h5wasm's own `.value` ignores H5Dread failures here too). Fixed-length strings lose their
- * trailing NULs.
+ * (h5wasm's own `.value` ignores H5Dread failures here too), 1-d datasets in pieces of
+ * STRINGS_PER_READ. Fixed-length strings lose their trailing NULs.
  * @throws INPUT_FORMAT when libhdf5 reports a failure
  */
 export function readStrings(file: H5File, fileName: string, info: DsInfo): string[] {
@@ -33,16 +36,26 @@ export function readStrings(file: H5File, fileName: string, info: DsInfo): strin
   if (!info.shape) return [];
   const n = info.shape.reduce((a, b) => a * b, 1);
   if (n === 0) return [];
+  const out = new Array<string>(n);
+  // scalar and multi-d string datasets (rare, small) are read whole
+  const step = info.shape.length === 1 ? STRINGS_PER_READ : n;
+  for (let s = 0; s < n; s += step) readPiece(file, fileName, info, s, Math.min(n, s + step), out);
+  return out;
+}
+
+function readPiece(file: H5File, fileName: string, info: DsInfo, s: number, e: number, out: string[]): void {
   const m = h5mod();
+  const n = e - s;
   const vlen = info.meta.vlen;
   const size = vlen ? 4 : info.itemSize; // vlen: one wasm32 char* per string
   const ptr = m._malloc(n * size);
   if (!ptr) throw new ScmixError('INPUT_FORMAT', `${fileName}: out of wasm memory reading /${info.path}`);
-  const out = new Array<string>(n);
+  const sliced = info.shape!.length === 1;
+  const count = sliced ? [BigInt(n)] : null;
   try {
-    const status = m.get_dataset_data(file.file_id, info.path, null, null, null, BigInt(ptr));
+    const status = m.get_dataset_data(file.file_id, info.path, count, sliced ? [BigInt(s)] : null, sliced ? [1n] : null, BigInt(ptr));
     if (status < 0) {
-      throw new ScmixError('INPUT_FORMAT', `${fileName}: reading strings /${info.path} failed (HDF5 status ${status}); the file is truncated or corrupt`);
+      throw new ScmixError('INPUT_FORMAT', `${fileName}: reading strings /${info.path}[${s}:${e}] failed (HDF5 status ${status}); the file is truncated or corrupt`);
     }
     const heap = m.HEAPU8;
     if (vlen) {
@@ -51,19 +64,20 @@ export function readStrings(file: H5File, fileName: string, info: DsInfo): strin
         const a = ptrs[i];
         let b = a;
         if (a !== 0) while (heap[b] !== 0) b++;
-        out[i] = decodeBytes(heap, a, b);
+        out[s + i] = decodeBytes(heap, a, b);
       }
-      m.reclaim_vlen_memory(file.file_id, info.path, '', BigInt(ptr));
+      // frees the label bytes HDF5 allocated for exactly this selection
+      if (count) m.reclaim_vlen_memory_count(file.file_id, info.path, '', BigInt(ptr), count);
+      else m.reclaim_vlen_memory(file.file_id, info.path, '', BigInt(ptr));
     } else {
       for (let i = 0; i < n; i++) {
         const a = ptr + i * size;
         let b = a;
         while (b < a + size && heap[b] !== 0) b++;
-        out[i] = decodeBytes(heap, a, b);
+        out[s + i] = decodeBytes(heap, a, b);
       }
     }
   } finally {
     m._free(ptr);
   }
-  return out;
 }

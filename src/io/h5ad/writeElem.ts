@@ -72,7 +72,12 @@ function queueBool(g: Group, name: string, values: Uint8Array | boolean[], ctx: 
   ctx.pending.push({ kind: 'dataset', group: g.path, name, values: Int8Array.from(values as ArrayLike<number>, Number), scalar, encoding });
 }
 
-export function typedFor(values: Float64Array, dtype: NumericDtype): Typed {
+export function typedFor(values: Float64Array, dtype: NumericDtype, what = 'a column'): Typed {
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    for (const v of values) {
+      if (!Number.isFinite(v)) throw new ScmixError('INPUT_VALUE', `cannot write ${what} as ${dtype}: it holds ${v} (use a float dtype or a nullable-integer column)`);
+    }
+  }
   switch (dtype) {
     case 'int8': return Int8Array.from(values);
     case 'uint8': return Uint8Array.from(values);
@@ -90,7 +95,7 @@ export function typedFor(values: Float64Array, dtype: NumericDtype): Typed {
 function writeColumn(g: Group, name: string, col: Column, ctx: WriteCtx): void {
   switch (col.kind) {
     case 'string': writeStrings(g, name, col.values); return;
-    case 'number': writeArray(g, name, typedFor(col.values, col.dtype), [col.values.length], ctx); return;
+    case 'number': writeArray(g, name, typedFor(col.values, col.dtype, `column '${name}'`), [col.values.length], ctx); return;
     case 'boolean': queueBool(g, name, col.values, ctx); return;
     case 'categorical': {
       const c = g.create_group(name);
@@ -106,7 +111,7 @@ function writeColumn(g: Group, name: string, col: Column, ctx: WriteCtx): void {
     case 'nullable-integer': {
       const c = g.create_group(name);
       setEncoding(c, 'nullable-integer', '0.1.0');
-      writeArray(c, 'values', typedFor(col.values.map((v, i) => (col.mask[i] ? 0 : v)), col.dtype), [col.values.length], ctx);
+      writeArray(c, 'values', typedFor(col.values.map((v, i) => (col.mask[i] ? 0 : v)), col.dtype, `column '${name}'`), [col.values.length], ctx);
       queueBool(c, 'mask', col.mask, ctx);
       return;
     }

@@ -29,6 +29,9 @@ function checkFrame(f: Frame, n: number, what: string, path: string): void {
         if (code < -1 || code >= c.categories.length) throw new ScmixError('SHAPE_MISMATCH', `cannot write ${path}: ${what} column '${name}' has code ${code} outside [-1, ${c.categories.length})`);
       }
     }
+    if (c.kind === 'number' && c.dtype !== 'float32' && c.dtype !== 'float64' && c.values.some((v) => !Number.isFinite(v))) {
+      throw new ScmixError('INPUT_VALUE', `cannot write ${path}: ${what} column '${name}' is ${c.dtype} but holds NaN/Infinity (use float64 or a nullable-integer column)`);
+    }
     if ((c.kind === 'nullable-integer' || c.kind === 'nullable-boolean') && c.mask.length !== n) {
       throw new ScmixError('SHAPE_MISMATCH', `cannot write ${path}: ${what} column '${name}' has a mask of ${c.mask.length}, expected ${n}`);
     }
@@ -67,8 +70,8 @@ function validate(a: AnnData, path: string): void {
  * Write `adata` to `path` (.h5ad). X/layers CSR: float32 data, int32 indices, int32 indptr
  * (int64 when nnz >= 2^31); obs/var columns keep their dtype; booleans are HDF5 enums as h5py
  * writes them. The file appears only when complete.
- * @throws SHAPE_MISMATCH (inconsistent AnnData, before anything is written), INPUT_VALUE (bad
- * keys), and filesystem errors; no partial or temporary file is left behind on failure.
+ * @throws SHAPE_MISMATCH (inconsistent AnnData, before anything is written), INPUT_VALUE (NaN in
+ * an integer column, before anything is written; a '/' in a key), and filesystem errors; no partial or temporary file is left behind on failure.
  */
 export async function writeH5ad(path: string, adata: AnnData, opts: WriteH5adOptions = {}): Promise<void> {
   validate(adata, path);

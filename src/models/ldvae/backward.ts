@@ -6,6 +6,7 @@
 import type { CsrView } from '../../engine/index.js';
 import { type LdvaeState, names } from './params.js';
 import type { EncBuffers, LdvaeWorkspace, StepOptions } from './module.js';
+import { decoderBackward } from './decoderBn.js';
 
 export function backward(ws: LdvaeWorkspace, st: LdvaeState, Xlog: CsrView, o: StepOptions): void {
   const be = ws.backend;
@@ -13,15 +14,7 @@ export function backward(ws: LdvaeWorkspace, st: LdvaeState, Xlog: CsrView, o: S
   const B = Xlog.nRows;
   const T = st.t;
   const gr = ws.grads;
-  const dec = names.dec('factor_regressor');
-  // decoder BN [B,G] -> dD; Linear without bias
-  const dGamma = gr.get(`${dec}.1.weight`)!;
-  const dBeta = gr.get(`${dec}.1.bias`)!;
-  dGamma.fill(0);
-  dBeta.fill(0);
-  be.batchNormBackward(B, G, ws.dPre, ws.dLogits, T.get(`${dec}.1.weight`)!, ws.meanD, ws.invStdD, ws.dD, dGamma, dBeta);
-  be.gemm(true, false, G, K, B, 1, ws.dD, ws.zEnc.sample, 0, gr.get(`${dec}.0.weight`)!); // dW [G,K] = dD^T z
-  be.gemm(false, false, B, K, G, 1, ws.dD, T.get(`${dec}.0.weight`)!, 0, ws.dz); // dz [B,K] = dD W
+  decoderBackward(ws, st, ws.zEnc.sample, B); // grads of W, gamma, beta; ws.dz [B,K]
   const s = 1 / B;
   const w = o.klWeight;
   // z = qm + sqrt(qv) eps, qv = exp(raw) + varEps; KL_z = 0.5 (qv + qm^2 - 1 - log qv)

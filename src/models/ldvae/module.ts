@@ -12,6 +12,7 @@
 import type { Backend, CsrView, F32 } from '../../engine/index.js';
 import { type LdvaeDims, type LdvaeState, names } from './params.js';
 import { backward } from './backward.js';
+import { type DecoderFold, createDecoderFold, decoderForwardEval, decoderForwardTrain } from './decoderBn.js';
 
 export interface BnOpts {
   readonly eps: number;
@@ -46,8 +47,11 @@ export interface LdvaeWorkspace {
   readonly dropout: number;
   readonly zEnc: EncBuffers;
   readonly lEnc: EncBuffers;
-  readonly dPre: F32; readonly logits: F32; readonly dLogits: F32; readonly dD: F32; /** [B,G] */
-  readonly meanD: F32; readonly invStdD: F32; /** [G] */
+  readonly logits: F32; readonly dLogits: F32; /** [B,G] */
+  readonly dPre: F32; readonly dD: F32; /** [B,G] decoder pre-BN activations and their gradient (backward only) */
+  readonly Wf: F32; /** [G,K] folded decoder weight diag(a) W */
+  readonly bf: F32; readonly meanF: F32; readonly invStdF: F32; /** [G] folded decoder bias; batch stats for the BN backward */
+  readonly fold: DecoderFold;
   readonly dEll: F32; readonly rec: F32; readonly klZ: F32; readonly klL: F32; /** [B] */
   readonly dz: F32; /** [B,K] */
   readonly grads: Map<string, F32>;
@@ -81,7 +85,7 @@ export function createWorkspace(backend: Backend, state: LdvaeState, maxB: numbe
     backend, dims: state.dims, maxB, dropout,
     zEnc: enc(names.zl, nLayers, 'z_encoder', K),
     lEnc: enc(() => names.ll, 1, 'l_encoder', 1),
-    dPre: f(maxB * G), logits: f(maxB * G), dLogits: f(g), dD: f(g), meanD: f(G), invStdD: f(G),
+    logits: f(maxB * G), dLogits: f(g), dPre: f(g), dD: f(g), Wf: f(G * K), bf: f(G), meanF: f(G), invStdF: f(G), fold: createDecoderFold(G, K),
     dEll: f(maxB), rec: f(maxB), klZ: f(maxB), klL: f(maxB), dz: f(maxB * K), grads,
   };
 }
@@ -94,7 +98,7 @@ export function freeWorkspace(ws: LdvaeWorkspace): void {
     for (const l of e.layers) [l.a, l.r, l.h, l.mean, l.invStd].forEach(free);
     [e.qm, e.qvRaw, e.qv, e.sample, e.eps, e.dqm, e.dqvRaw, e.dh, e.dr, e.da].forEach(free);
   }
-  [ws.dPre, ws.logits, ws.dLogits, ws.dD, ws.meanD, ws.invStdD, ws.dEll, ws.rec, ws.klZ, ws.klL, ws.dz].forEach(free);
+  [ws.logits, ws.dLogits, ws.dPre, ws.dD, ws.Wf, ws.bf, ws.meanF, ws.invStdF, ws.dEll, ws.rec, ws.klZ, ws.klL, ws.dz].forEach(free);
   ws.grads.forEach(free);
 }
 
@@ -156,13 +160,8 @@ export function encode(ws: LdvaeWorkspace, st: LdvaeState, e: EncBuffers, Xlog: 
  * (px_scale; independent of the library and of theta).
  */
 export function decodeScale(ws: LdvaeWorkspace, st: LdvaeState, z: F32, B: number, bnEps: number, out: F32): void {
-  const be = ws.backend;
-  const { G, K } = ws.dims;
-  const dec = names.dec('factor_regressor');
-  const T = st.t;
-  be.gemm(false, true, B, G, K, 1, z, T.get(`${dec}.0.weight`)!, 0, ws.dPre);
-  be.batchNormInference(B, G, ws.dPre, T.get(`${dec}.1.weight`)!, T.get(`${dec}.1.bias`)!, T.get(`${dec}.1.running_mean`)!, T.get(`${dec}.1.running_var`)!, bnEps, ws.logits);
-  be.softmaxRows(B, G, ws.logits, out);
+  decoderForwardEval(ws, st, z, B, bnEps);
+  ws.backend.softmaxRows(B, ws.dims.G, ws.logits, out);
 }
 
 export interface StepOptions {
@@ -201,17 +200,8 @@ export function step(ws: LdvaeWorkspace, st: LdvaeState, X: CsrView, Xlog: CsrVi
   encode(ws, st, ws.lEnc, Xlog, o.train, o.bn, o.dropSeed + 64, o.varEps);
   const z = ws.zEnc.sample;
   const ell = ws.lEnc.sample;
-  const dec = `${names.dec('factor_regressor')}`;
-  const Wd = T.get(`${dec}.0.weight`)!; // [G,K]
-  be.gemm(false, true, B, G, K, 1, z, Wd, 0, ws.dPre); // [B,K] @ [G,K]^T
-  if (o.train) {
-    be.batchNormForward(B, G, ws.dPre, T.get(`${dec}.1.weight`)!, T.get(`${dec}.1.bias`)!, o.bn.eps, ws.logits, ws.meanD, ws.invStdD);
-    updateRunning(T.get(`${dec}.1.running_mean`)!, T.get(`${dec}.1.running_var`)!, ws.meanD, ws.invStdD, G, B, o.bn);
-    bump(st, `${dec}.1.num_batches_tracked`);
-    if (o.dropoutHead) dropoutHeadRunningStats(st, z, B, o.bn);
-  } else {
-    be.batchNormInference(B, G, ws.dPre, T.get(`${dec}.1.weight`)!, T.get(`${dec}.1.bias`)!, T.get(`${dec}.1.running_mean`)!, T.get(`${dec}.1.running_var`)!, o.bn.eps, ws.logits);
-  }
+  if (o.train) decoderForwardTrain(ws, st, z, B, o.bn, o.dropoutHead);
+  else decoderForwardEval(ws, st, z, B, o.bn.eps);
   const pxR = T.get('px_r')!;
   const dPxR = grad ? ws.grads.get('px_r')! : null;
   if (dPxR) dPxR.fill(0);
@@ -244,42 +234,3 @@ export function step(ws: LdvaeWorkspace, st: LdvaeState, X: CsrView, Xlog: CsrVi
   return result;
 }
 
-function bump(st: LdvaeState, name: string): void {
-  st.counts.set(name, (st.counts.get(name) ?? 0n) + 1n);
-}
-
-/**
- * The ZINB head's BN sees y = z W'^T, whose batch mean is zbar W'^T and whose biased variance is
- * w_g^T Cov(z) w_g: O(G K^2) instead of a [B,G] GEMM, same running statistics as upstream.
- */
-function dropoutHeadRunningStats(st: LdvaeState, z: F32, B: number, bn: BnOpts): void {
-  const { G, K } = st.dims;
-  const p = names.dec('px_dropout_decoder');
-  const W = st.t.get(`${p}.0.weight`)!;
-  const rm = st.t.get(`${p}.1.running_mean`)!;
-  const rv = st.t.get(`${p}.1.running_var`)!;
-  const mean = new Float64Array(K);
-  for (let b = 0; b < B; b++) for (let k = 0; k < K; k++) mean[k] += z[b * K + k];
-  for (let k = 0; k < K; k++) mean[k] /= B;
-  const cov = new Float64Array(K * K);
-  for (let b = 0; b < B; b++)
-    for (let i = 0; i < K; i++) {
-      const di = z[b * K + i] - mean[i];
-      for (let j = 0; j < K; j++) cov[i * K + j] += di * (z[b * K + j] - mean[j]);
-    }
-  for (let i = 0; i < K * K; i++) cov[i] /= B;
-  const m = bn.momentum;
-  for (let g = 0; g < G; g++) {
-    let mu = 0, v = 0;
-    for (let i = 0; i < K; i++) {
-      const wi = W[g * K + i];
-      mu += wi * mean[i];
-      let acc = 0;
-      for (let j = 0; j < K; j++) acc += cov[i * K + j] * W[g * K + j];
-      v += wi * acc;
-    }
-    rm[g] = (1 - m) * rm[g] + m * mu;
-    rv[g] = (1 - m) * rv[g] + (m * v * B) / (B - 1);
-  }
-  bump(st, `${p}.1.num_batches_tracked`);
-}

@@ -14,12 +14,16 @@ function grouped(names: string[], groupOf: Record<string, string>, pref: string[
 /**
  * The study's heatmap (SuppFig1 A): median per-cell r2 per eval set (rows, grouped Non-disease /
  * Cancer / OOD) x training corpus (columns: baseline, single sources, baseline + X), each cell
- * coloured by log2 fold change of the median against the baseline (-5 blue .. +5 green).
+ * coloured by log2 fold change of the median against the baseline (blue worse .. green better).
+ * The colour scale is symmetric, -L..L with L = the largest |log2FC| rounded up, between 1 and 5
+ * (the study used a fixed 5; small demo effects would be invisible on it).
  * Cells not computed yet are drawn grey with "pending", so partial grids render.
  */
 export function heatmapSvg(grid: GridSummary, model: string, seed: number): string {
   const cell = new Map(grid.cells.filter((c) => c.model === model && c.seed === seed).map((c) => [`${c.evalSet}\u0000${c.corpus}`, c]));
   const rows = grouped(grid.evalSets, grid.evalSetGroups, GROUP_ORDER_ROWS);
+  const fcs = [...cell.values()].map((c) => Math.abs(c.log2fc_median_r2 ?? 0)).filter((v) => Number.isFinite(v));
+  const lim = Math.min(5, Math.max(1, Math.ceil(Math.max(0, ...fcs))));
   const base = grid.baseline;
   const colPref = ['Baseline', 'Single source'];
   const cols = grouped(grid.corpora, grid.corpusGroups, colPref);
@@ -57,7 +61,7 @@ export function heatmapSvg(grid: GridSummary, model: string, seed: number): stri
           continue;
         }
         const v = c.median_r2;
-        const fill = name === base ? '#ffffff' : divergingColor(c.log2fc_median_r2);
+        const fill = name === base ? '#ffffff' : divergingColor(c.log2fc_median_r2, lim);
         const label = v === null ? 'NaN' : v.toFixed(2);
         const tip = `${ev} / ${name}: median r² ${label}, log2FC ${c.log2fc_median_r2 === null ? 'n/a' : c.log2fc_median_r2.toFixed(2)}, ${c.nCells} cells`;
         s += `<g><title>${esc(tip)}</title><rect x="${f(cx)}" y="${f(y)}" width="${cw}" height="${ch}" fill="${fill}" stroke="#666" stroke-width="0.6"/>`;
@@ -88,11 +92,11 @@ export function heatmapSvg(grid: GridSummary, model: string, seed: number): stri
   const by = top + 24;
   const bh = Math.max(120, Math.min(220, rowsH - 50));
   s += '<defs><linearGradient id="fcbar" x1="0" y1="1" x2="0" y2="0">';
-  for (let i = 0; i <= 10; i++) s += `<stop offset="${i / 10}" stop-color="${divergingColor(-5 + i)}"/>`;
+  for (let i = 0; i <= 10; i++) s += `<stop offset="${i / 10}" stop-color="${divergingColor(-lim + (i * lim) / 5, lim)}"/>`;
   s += '</linearGradient></defs>';
   s += `<rect x="${f(bx)}" y="${f(by)}" width="18" height="${f(bh)}" fill="url(#fcbar)" stroke="#333"/>`;
-  for (const t of [-5, -2.5, 0, 2.5, 5]) {
-    const ty = by + bh - ((t + 5) / 10) * bh;
+  for (const t of [-lim, -lim / 2, 0, lim / 2, lim]) {
+    const ty = by + bh - ((t + lim) / (2 * lim)) * bh;
     s += `<line x1="${f(bx + 18)}" x2="${f(bx + 22)}" y1="${f(ty)}" y2="${f(ty)}" stroke="#333"/>` + text(bx + 25, ty + 4, String(t), { size: 10 });
   }
   s += text(bx + 9, by - 20, `Better than ${base ?? 'baseline'}`, { size: 11, anchor: 'middle', fill: '#548b2f', italic: true });

@@ -67,12 +67,14 @@ test('add, sub, mul, scale, addBias', () => {
   check('mul(a, a)', (t) => mul(t, a, a), [a]);
 });
 
-test('unary ops: relu, gelu, tanh, exp, log, sigmoid, softplus', () => {
+test('unary ops: relu, gelu, tanh, exp, sigmoid, softplus, log, sqrt, rsqrt, lgamma, square, expm1, neg, abs, log1p', () => {
   // keep relu inputs away from the kink at 0 (finite differences are wrong there)
   const x = param([2, 5], 'x', (i) => (i % 2 ? 1 : -1) * (0.2 + 0.1 * i));
   for (const op of ['relu', 'gelu', 'tanh', 'exp', 'sigmoid', 'softplus'] as const) check(op, (t) => unary(t, op, x), [x]);
   const pos = param([2, 5], 'pos', (i) => 0.5 + 0.3 * i);
-  check('log', (t) => unary(t, 'log', pos), [pos]);
+  for (const op of ['log', 'sqrt', 'rsqrt', 'lgamma'] as const) check(op, (t) => unary(t, op, pos), [pos]);
+  for (const op of ['square', 'expm1', 'neg', 'abs', 'log1p'] as const) check(op, (t) => unary(t, op, op === 'log1p' ? pos : x), [op === 'log1p' ? pos : x]);
+  assert.throws(() => { const t = new Tape(be); unary(t, 'digamma', pos); }, /digamma/);
 });
 
 test('softmax, logSoftmax', () => {

@@ -83,6 +83,7 @@ test('scmix embed end to end (tiny BERT, Kang tokens): obsm rows equal single-ce
       assert.deepEqual(shape, [1556, 32]);
       assert.ok(Math.abs(v00 - emb.data[0]) < 1e-6);
     } else if (!/No module named/.test(py.stderr)) assert.fail(`anndata could not read ${out}: ${py.stderr}`);
+    assert.match(readFileSync(join(evalDir, 'input_and_outputs_kde.svg'), 'utf8'), /^<svg .*\(12 cells\)/);
     const summary = readFileSync(join(evalDir, 'rank_prediction_summary.csv'), 'utf8');
     assert.match(summary, /^,correlation,mean_correlation\ncount,\d+,\d+\n/);
     const m = JSON.parse(readFileSync(join(evalDir, 'embedding_metrics.json'), 'utf8'));

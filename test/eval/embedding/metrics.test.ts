@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ari, embeddingMetrics, graphConnectivity, nmi, silhouetteBatch, silhouetteSamples, silhouetteScore } from '../../../src/eval/embedding/index.js';
+import { ari, embeddingMetrics, graphConnectivity, knn, nmi, silhouetteBatch, silhouetteSamples, silhouetteScore, withScran } from '../../../src/eval/embedding/index.js';
 import { Rng } from '../../../src/data/rng.js';
 
 // sklearn 1.2 numbers: test/fixtures/tokenizer/make_fixtures.py (metrics())
@@ -85,4 +85,16 @@ test('embeddingMetrics on three separated blobs: NMI = ARI = 1, graph_conn = 1; 
   // deterministic
   const again = await embeddingMetrics({ data, shape: [n, d] }, labels, batches);
   assert.deepEqual(again, m);
+});
+
+test('exact kNN through scran.js: self excluded, nearest first, distances by hand', async () => {
+  // two clusters on lines: (0,0) (0,1) (0,3) and (10,10) (10,11) (10,13)
+  const x = Float64Array.from([0, 0, 0, 1, 0, 3, 10, 10, 10, 11, 10, 13]);
+  const g = await withScran((s) => knn(s, x, 6, 2, 2));
+  assert.deepEqual([...g.indices], [1, 2, 0, 2, 1, 0, 4, 5, 3, 5, 4, 3]);
+  assert.deepEqual([...g.distances], [1, 3, 1, 2, 2, 3, 1, 3, 1, 2, 2, 3]);
+  // labels = the two clusters -> each label's subgraph is connected
+  assert.equal(graphConnectivity(g, ['a', 'a', 'a', 'b', 'b', 'b']), 1);
+  // label a = {0, 2}: edge 0->2 exists -> 1; label c = {1} alone -> 1
+  assert.equal(graphConnectivity(g, ['a', 'c', 'a', 'b', 'b', 'b']), 1);
 });

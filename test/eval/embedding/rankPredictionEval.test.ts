@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { rankPredictionEval, rankPredictionRankingsCsv, rankPredictionSummaryCsv, type RankEvalCells } from '../../../src/eval/embedding/index.js';
+import { kde2d, rankKdeSvg, rankPredictionEval, rankPredictionRankingsCsv, rankPredictionSummaryCsv, type RankEvalCells } from '../../../src/eval/embedding/index.js';
 
 const ds = (cells: number[][]): RankEvalCells => ({
   nCells: cells.length,
@@ -73,4 +73,17 @@ test('sampling is seeded: same seed same cells, subset size respected', async ()
   assert.equal(a.nSampled, 10);
   assert.deepEqual(a.perCell.map((x) => x.index), b.perCell.map((x) => x.index));
   assert.notDeepEqual(a.perCell.map((x) => x.index), c.perCell.map((x) => x.index));
+});
+
+test('kde2d equals scipy gaussian_kde (Scott) on 200 points; the figure has two 50x50 panels', async () => {
+  const fx = JSON.parse(readFileSync('test/fixtures/tokenizer/kde_scipy.json', 'utf8')) as { x: number[]; y: number[]; gx: number[]; gy: number[]; density: number[] };
+  const d = kde2d(fx.x, fx.y, fx.gx, fx.gy)!;
+  fx.density.forEach((v, i) => assert.ok(Math.abs(d[i] - v) <= 1e-12 * Math.max(1, v), `point ${i}: ${d[i]} vs ${v}`));
+  assert.equal(kde2d([0.5, 0.5, 0.5], [0, 1, 0.2], [0], [0]), null); // singular covariance, as scipy's LinAlgError
+  const cells = Array.from({ length: 20 }, (_, i) => [2 + (i % 7), 10 + (i % 5), 20 + i, 40]);
+  const r = await rankPredictionEval(ds(cells), (b) => b.map((x) => x.slice().reverse()), { nCells: null, keepRankings: true });
+  const svg = rankKdeSvg(r.rankings!, { nCells: 10, seed: 1 });
+  assert.equal((svg.match(/<rect x=/g) ?? []).length, 2 * 50 * 50 + 2);
+  assert.match(svg, /\(10 cells\)/);
+  assert.equal(svg, rankKdeSvg(r.rankings!, { nCells: 10, seed: 1 }));
 });

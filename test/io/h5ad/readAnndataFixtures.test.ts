@@ -135,3 +135,22 @@ test('anndata 0.7 layout: categorical via object reference, dataframe 0.1.0, no 
   assert.deepEqual(a.var.index, e.var_index);
   assert.equal(a.var.columns.size, 0);
 });
+
+test('parallel whole-matrix read (2 and 3 workers) equals the sequential read', async () => {
+  // readCsrParallel is internal to the room; readMatrix only uses it above 4M nonzeros
+  const { readCsrParallel } = await import('../../../src/io/h5ad/readCsrParallel.js');
+  const { matrixSource } = await import('../../../src/io/h5ad/matrixSource.js');
+  for (const name of ['csr_f32.h5ad', 'csr_f32_gzip.h5ad']) {
+    const r = await openH5ad(fixture(name));
+    try {
+      for (const threads of [2, 3]) {
+        const m = await readCsrParallel(r.file, matrixSource(r.file, fixture(name), 'X'), threads);
+        assertValidCsr(m);
+        assert.ok(m.data.buffer instanceof SharedArrayBuffer);
+        assert.deepEqual(toDense(m), expected[name].X, `${name} threads ${threads}`);
+      }
+    } finally {
+      r.close();
+    }
+  }
+});

@@ -110,6 +110,16 @@ test('writeH5ad refuses an inconsistent AnnData before creating any file', async
   assert.deepEqual(readdirSync(dir).filter((f) => f.includes('bad-shape')), []);
 });
 
+test('writeH5ad refuses NaN in an int64 column before creating any file', async () => {
+  const a = sampleAnnData();
+  const cols = new Map(a.obs.columns);
+  cols.set('n_genes', { kind: 'number', values: Float64Array.from(a.obs.index, (_, i) => (i === 3 ? NaN : i)), dtype: 'int64' });
+  const path = join(dir, 'nan.h5ad');
+  await assert.rejects(writeH5ad(path, { ...a, obs: { index: a.obs.index, columns: cols } }),
+    (e: unknown) => e instanceof ScmixError && e.code === 'INPUT_VALUE' && e.message.includes('n_genes') && e.message.includes('NaN'));
+  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('nan.h5ad')), []);
+});
+
 test('writeH5ad failing mid-write leaves neither the target nor a temp file, and keeps an old file', async () => {
   const a = sampleAnnData();
   const path = join(dir, 'mid.h5ad');

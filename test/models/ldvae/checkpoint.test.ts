@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadLdvae, trainLdvae, LdvaeModel, parseLdvaeConfig, saveLdvae, alignQuery } from '../../../src/models/ldvae/index.js';
-import { referenceBackend } from '../../../src/engine/backends/index.js';
+import { referenceBackend, createBackend } from '../../../src/engine/backends/index.js';
+import type { Backend } from '../../../src/engine/backend.js';
 import { readSafetensors } from '../../../src/io/safetensors.js';
 import { initState } from '../../../src/models/ldvae/params.js';
 import { loadStateTensors } from '../../../src/models/ldvae/stateDict.js';
@@ -28,7 +29,10 @@ function smallData() {
 }
 const cfg = { nHidden: 16, nLatent: 4, epochs: 4, batchSize: 64, checkValEveryNEpoch: 2, checkpointEveryNEpoch: 1, seed: 7 };
 
-test('resume: 2 epochs + resume 2 epochs == 4 epochs uninterrupted, bit for bit', async () => {
+const wasm = await createBackend({ kind: 'wasm', threads: 2 }).then((b) => b, (e: Error) => `WASM backend unavailable: ${e.message}`);
+
+for (const [label, bk] of [['reference', be], ['wasm', wasm]] as const) test(`resume: 2 epochs + resume 2 epochs == 4 epochs uninterrupted, bit for bit [${label} backend]`, { skip: typeof bk === 'string' ? bk : false }, async () => {
+  const be = bk as Backend;
   const ad = smallData();
   const a = tmp(), b = tmp();
   try {

@@ -87,16 +87,19 @@ export function attentionGemm(
     const dvh = t.f32(n);
     const dP = t.f32(tq * T);
     const dS = t.f32(tq * T);
+    const mask = pDrop > 0 ? t.f32(tq * T) : null;
     tiles((L, rows, Q, K, V, at, base) => {
       const dO = doh.subarray(at, at + rows * Dh);
       be.gemm(false, true, rows, L, Dh, scale, Q, K, 0, S);
       be.softmaxRows(rows, L, S, P);
       be.gemm(false, true, rows, L, Dh, 1, dO, V, 0, dP); // dP' = dO Vᵀ
       if (pDrop > 0) {
-        // P' = dropout(P): dV uses P', and d/dP of dropout is the same mask and scale
-        be.dropout(rows * L, pDrop, seed, (at / Dh) * T, P, S);
+        // P' = dropout(P): dV uses P', and d/dP of dropout is the same mask and scale (one
+        // hashing pass writes both; the mask is then applied with cheap elementwise kernels)
+        be.dropout(rows * L, pDrop, seed, (at / Dh) * T, P, S, mask!);
         be.gemm(true, false, L, Dh, rows, 1, S, dO, 1, dvh.subarray(base, base + L * Dh)); // dV += P'ᵀ dO
-        be.dropout(rows * L, pDrop, seed, (at / Dh) * T, dP, dP);
+        be.binary('mul', rows * L, dP, mask!, dP);
+        be.axpby(rows * L, 1 / (1 - pDrop), dP, 0, dP, dP);
       } else {
         be.gemm(true, false, L, Dh, rows, 1, P, dO, 1, dvh.subarray(base, base + L * Dh)); // dV += Pᵀ dO
       }
@@ -112,6 +115,7 @@ export function attentionGemm(
       accumulate(be, n, tmp, g);
     }
     for (const b of [doh, dqh, dkh, dvh, dP, dS, tmp]) t.release(b);
+    if (mask) t.release(mask);
   });
   return out;
 }

@@ -94,21 +94,40 @@ export function addBias(t: Tape, x: Tensor, bias: Tensor): Tensor {
 const KERNEL_BACKWARD = new Set<UnaryOp>(['relu', 'gelu', 'sigmoid', 'tanh', 'softplus', 'exp', 'log1p']);
 
 /**
- * Elementwise f(x) for f in relu | gelu | sigmoid | tanh | softplus | exp | log1p | log.
- * gelu is the exact (erf) form, as torch's default and HF "gelu".
+ * Elementwise f(x) for every backend UnaryOp. Gradients: relu, gelu (exact erf form, as torch
+ * and HF "gelu"), sigmoid, tanh, softplus, exp, log1p through backend.unaryBackward; log, sqrt,
+ * rsqrt, square, expm1, neg, abs and lgamma (d = digamma) from other kernels; digamma has no
+ * gradient here (trigamma is not a kernel) and throws if a gradient is required.
  */
-export function unary(t: Tape, op: 'relu' | 'gelu' | 'sigmoid' | 'tanh' | 'softplus' | 'exp' | 'log1p' | 'log', x: Tensor): Tensor {
+export function unary(t: Tape, op: UnaryOp, x: Tensor): Tensor {
   const be = t.backend;
   const out = t.output(x.shape, [x]);
+  if (op === 'digamma' && out.requiresGrad) throw new RangeError('unary: digamma has no gradient (trigamma is not a kernel)');
   be.unary(op, x.size, x.data, out.data);
   t.record(out, () => {
     const dx = t.gradOf(x);
     if (!dx) return;
+    const n = x.size;
     const dy = t.gradOf(out)!;
-    const tmp = t.f32(x.size);
-    if (op === 'log') be.binary('div', x.size, dy, x.data, tmp);
-    else if (KERNEL_BACKWARD.has(op)) be.unaryBackward(op, x.size, x.data, dy, tmp);
-    accumulate(be, x.size, tmp, dx);
+    const tmp = t.f32(n);
+    if (KERNEL_BACKWARD.has(op)) be.unaryBackward(op, n, x.data, dy, tmp);
+    else {
+      // tmp = f'(x), then tmp *= dy
+      switch (op) {
+        case 'log': be.fill(n, 1, tmp); be.binary('div', n, tmp, x.data, tmp); break;
+        case 'sqrt': be.fill(n, 0.5, tmp); be.binary('div', n, tmp, out.data, tmp); break;
+        case 'rsqrt': // -0.5 * x^(-3/2) = -0.5 * out^3
+          be.binary('mul', n, out.data, out.data, tmp); be.binary('mul', n, tmp, out.data, tmp); be.axpby(n, -0.5, tmp, 0, tmp, tmp); break;
+        case 'square': be.axpby(n, 2, x.data, 0, tmp, tmp); break;
+        case 'expm1': be.fill(n, 1, tmp); be.binary('add', n, tmp, out.data, tmp); break;
+        case 'neg': be.fill(n, -1, tmp); break;
+        case 'abs': for (let i = 0; i < n; i++) tmp[i] = x.data[i] > 0 ? 1 : x.data[i] < 0 ? -1 : 0; break;
+        case 'lgamma': be.unary('digamma', n, x.data, tmp); break;
+        default: throw new RangeError(`unary: no gradient rule for ${op}`);
+      }
+      be.binary('mul', n, tmp, dy, tmp);
+    }
+    accumulate(be, n, tmp, dx);
     t.release(tmp);
   });
   return out;

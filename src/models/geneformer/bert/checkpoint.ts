@@ -60,7 +60,7 @@ export function loadGeneformer(dir: string, backend: Backend = getBackend()): Ge
     throw new ScmixError('CHECKPOINT_INCOMPATIBLE', `${cfgPath}: ${(e as Error).message}`);
   }
   const st = readSafetensors(wPath);
-  const params = createBertParams(backend, config, 0);
+  const params = createBertParams(backend, config, null);
   for (const p of params.all) {
     const e = st.tensors.get(p.name) ?? st.tensors.get(legacyName(p.name)) ??
       (p.name === 'cls.predictions.bias' ? st.tensors.get('cls.predictions.decoder.bias') : undefined);

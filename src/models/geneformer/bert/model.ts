@@ -100,24 +100,28 @@ export class GeneformerModel {
   }
 
   /**
-   * Cell embeddings: mean over the first lengths[b] positions of hidden state `layer`
-   * (default -2, the study's choice), Float32Array [B, H]. Only layers up to `layer` run.
-   * @throws RangeError for a cell of length 0 (its mean is undefined)
+   * Cell embeddings: mean over the real positions of hidden state `layer` (default -2, the
+   * study's choice), Float32Array [B, H]. Only layers up to `layer` run. `specialTokens: true`
+   * (V2 datasets with <cls> first and <eos> last) averages positions 1..length-2 instead, as
+   * Geneformer's EmbExtractor does.
+   * @throws RangeError for a cell with no position to average
    */
-  embed(batch: TokenBatch, opts: { layer?: number } = {}): Float32Array {
+  embed(batch: TokenBatch, opts: { layer?: number; specialTokens?: boolean } = {}): Float32Array {
     const H = this.config.hiddenSize;
     const hs = this.hiddenStates(batch, opts.layer ?? -2);
     const out = new Float32Array(batch.B * H);
     const acc = new Float64Array(H);
+    const skip = opts.specialTokens ? 1 : 0;
     for (let b = 0; b < batch.B; b++) {
-      const L = batch.lengths[b];
-      if (L <= 0) throw new RangeError(`embed: cell ${b} has no tokens`);
+      const from = skip;
+      const to = batch.lengths[b] - skip;
+      if (to <= from) throw new RangeError(`embed: cell ${b} has no token to average (length ${batch.lengths[b]})`);
       acc.fill(0);
-      for (let i = 0; i < L; i++) {
+      for (let i = from; i < to; i++) {
         const o = (b * batch.T + i) * H;
         for (let j = 0; j < H; j++) acc[j] += hs[o + j];
       }
-      for (let j = 0; j < H; j++) out[b * H + j] = acc[j] / L;
+      for (let j = 0; j < H; j++) out[b * H + j] = acc[j] / (to - from);
     }
     return out;
   }

@@ -29,8 +29,9 @@ export interface BertParams {
  * Allocate the parameters with Hugging Face initialisation: Linear and Embedding weights
  * N(0, initializerRange²), the <pad> embedding row zero, biases 0, LayerNorm (1, 0), decoder
  * bias 0. Draws happen in `all` order from one Rng(seed), so the init is reproducible.
+ * `seed` null: all zeros (the caller loads weights).
  */
-export function createBertParams(backend: Backend, c: BertModelConfig, seed: number): BertParams {
+export function createBertParams(backend: Backend, c: BertModelConfig, seed: number | null): BertParams {
   const H = c.hiddenSize;
   const F = c.intermediateSize;
   const all: Tensor[] = [];
@@ -65,6 +66,7 @@ export function createBertParams(backend: Backend, c: BertModelConfig, seed: num
   const headLnB = mk([H], 'cls.predictions.transform.LayerNorm.bias');
   const decoderBias = mk([c.vocabSize], 'cls.predictions.bias');
 
+  if (seed === null) return { word, pos, type, embLnG, embLnB, layers, headW, headB, headLnG, headLnB, decoderBias, all };
   const rng = new Rng(seed);
   for (const p of all) {
     if (isLayerNormWeight(p.name)) p.data.fill(1);

@@ -100,6 +100,9 @@ export async function trainGeneformer(tokens: TokenSource, cfgInput: GeneformerC
 
   let history: GeneformerTrainResult['history'] = [];
   let start = 0;
+  // running mean of the current logging window (saved, so a resumed run logs the same numbers)
+  let winLoss = 0;
+  let winN = 0;
   const fingerprint = JSON.stringify({ model: mc, seed: tc.seed, batchSize: tc.batchSize, microBatchSize: tc.microBatchSize, epochs: tc.epochs, maxSteps: tc.maxSteps, lr: tc.lr, warmupSteps: tc.warmupSteps, mlmProbability: tc.mlmProbability, megaBatchMult: tc.megaBatchMult, nCells: cells.length });
   if (opts.resume && opts.outDir && existsSync(join(opts.outDir, STATE))) {
     const meta = loadTrainingState(join(opts.outDir, STATE), params.all, opt);
@@ -108,21 +111,30 @@ export async function trainGeneformer(tokens: TokenSource, cfgInput: GeneformerC
     }
     start = opt.step;
     history = JSON.parse(meta.history ?? '[]');
+    [winLoss, winN] = JSON.parse(meta.window ?? '[0, 0]');
   }
 
   const save = (step: number) => {
     if (!opts.outDir) return;
     saveGeneformer(model, opts.outDir, { step: String(step) });
     // one file holds weights + moments + step, so a kill between writes cannot mix states
-    saveTrainingState(join(opts.outDir, STATE), { params: params.all, optimizer: opt, metadata: { fingerprint, history: JSON.stringify(history), config: JSON.stringify(cfg) } });
+    saveTrainingState(join(opts.outDir, STATE), { params: params.all, optimizer: opt, metadata: { fingerprint, history: JSON.stringify(history), window: JSON.stringify([winLoss, winN]), config: JSON.stringify(cfg) } });
     writeFileAtomic(join(opts.outDir, 'trainer_state.json'), JSON.stringify({ step, totalSteps, config: cfg, history }, null, 2) + '\n');
     opts.onCheckpoint?.(step);
   };
 
+  try {
+    return await trainLoop();
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    opt.dispose();
+  }
+
+  async function trainLoop(): Promise<GeneformerTrainResult> {
   let orderEpoch = -1;
   let order: Int32Array[] = [];
-  let winLoss = 0;
-  let winN = 0;
   for (let step = start; step < totalSteps; step++) {
     if (opts.signal?.aborted) {
       save(step);
@@ -183,4 +195,5 @@ export async function trainGeneformer(tokens: TokenSource, cfgInput: GeneformerC
   }
   if (start >= totalSteps) save(totalSteps);
   return { model, history, steps: totalSteps, resumedFrom: start };
+  }
 }

@@ -71,7 +71,7 @@ test('a tiny BERT on simulated cell-type programs learns: masked-LM loss well be
 
 test('resume after an interruption gives the same final weights as an uninterrupted run', async () => {
   const src = simulatedTokens({ nCells: 40, vocabSize: 24, minLen: 5, maxLen: 16, nTypes: 3, programSize: 6, noise: 0.1, seed: 2 });
-  const cfg: GeneformerConfigInput = { model: tinyModel, train: { batchSize: 8, epochs: 3, warmupSteps: 4, saveEvery: 4, logEvery: 2, seed: 9 } };
+  const cfg: GeneformerConfigInput = { model: tinyModel, train: { batchSize: 8, epochs: 3, warmupSteps: 4, saveEvery: 4, logEvery: 3, seed: 9 } };
   const dirA = mkdtempSync(join(tmpdir(), 'scmix-bert-a-'));
   const dirB = mkdtempSync(join(tmpdir(), 'scmix-bert-b-'));
   try {
