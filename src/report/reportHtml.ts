@@ -34,6 +34,21 @@ function findings(g: GridSummary): string[] {
     if (best.corpus === base) out.push(`On <b>${esc(ev)}</b> no corpus beats the baseline (${n3(b?.median_r2)}).`);
     else out.push(`On <b>${esc(ev)}</b> the best corpus is <b>${esc(best.corpus)}</b> (median R² ${n3(best.median_r2)} vs ${n3(b?.median_r2)} for the baseline, log2FC ${n3(best.log2fc_median_r2)}).`);
   }
+  // unseen cell types: within an eval set, the baseline's worst cell type and which corpus lifts it most
+  for (const ev of g.evalSets) {
+    const b = at(ev, base);
+    const types = b ? Object.entries(b.perCellType).filter(([t, v]) => t !== 'unknown' && v.n >= 10 && v.median_r2 !== null) : [];
+    if (types.length < 2) continue;
+    const worst = types.reduce((x, y) => (y[1].median_r2! < x[1].median_r2! ? y : x));
+    const bestT = types.reduce((x, y) => (y[1].median_r2! > x[1].median_r2! ? y : x));
+    if (bestT[1].median_r2! - worst[1].median_r2! < 0.05) continue;
+    let lift: { corpus: string; v: number } | undefined;
+    for (const c of g.corpora) {
+      const v = at(ev, c)?.perCellType[worst[0]]?.median_r2;
+      if (c !== base && v !== null && v !== undefined && (!lift || v > lift.v)) lift = { corpus: c, v };
+    }
+    out.push(`Within <b>${esc(ev)}</b>, the baseline reconstructs <b>${esc(worst[0])}</b> worst (median ${n3(worst[1].median_r2)}, vs ${n3(bestT[1].median_r2)} for ${esc(bestT[0])})${lift && lift.v > worst[1].median_r2! ? `; <b>${esc(lift.corpus)}</b> brings it to ${n3(lift.v)}` : ''}.`);
+  }
   if (g.seedAgreement.length) {
     const worst = g.seedAgreement.reduce((a, b) => (b.pearson < a.pearson ? b : a));
     out.push(`Seed-to-seed agreement of per-cell R²: Pearson ≥ ${worst.pearson.toFixed(3)} over ${g.seedAgreement.length} (corpus, eval set) pairs (lowest: ${esc(worst.corpus)} on ${esc(worst.evalSet)}).`);

@@ -111,9 +111,13 @@ export function defaultStages(study: ParsedStudy): StageImpls {
   };
 }
 
-/** One compute backend per process ('auto': WASM SIMD when it loads), shared by every train stage. */
+/**
+ * One compute backend per process ('auto': WASM SIMD when it loads), shared by every train stage.
+ * Threads default to 1: with the multi-threaded worker pool, 2 of 3 demo runs (2026-11-24) hung
+ * mid-training with every thread asleep; pass --threads to opt in until that is fixed.
+ */
 let backendPromise: Promise<import('../engine/index.js').Backend> | undefined;
-function sharedBackend(threads?: number) {
-  backendPromise ??= import('../engine/index.js').then((engine) => engine.createBackend({ kind: 'auto', ...(threads !== undefined ? { threads } : {}) }));
+function sharedBackend(threads = 1) {
+  backendPromise ??= import('../engine/index.js').then((engine) => engine.createBackend({ kind: 'auto', threads }));
   return backendPromise;
 }

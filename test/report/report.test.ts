@@ -72,3 +72,31 @@ test('report of an empty run directory still renders', async () => {
   assert.equal(r.nCells, 0);
   assert.ok(readFileSync(r.html, 'utf8').includes('<h1>'));
 });
+
+test('scmix report: writes the report (--json) and rejects a missing run directory with exit 2', async () => {
+  const { runCli } = await import('../../src/cli/main.js');
+  const dir = mkdtempSync(join(tmpdir(), 'scmix-reportcli-'));
+  await makeRunDir(dir, { corpora: { Blood: ['b1'], 'Blood+TFAtlas': ['b1', 'tf'] }, evalSets: ['Blood'], seeds: [0], quality: (c) => (c === 'Blood' ? 0.6 : 0.7) });
+  let out = '';
+  let err = '';
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+  let ok: number;
+  let bad: number;
+  try {
+    ok = await runCli(['node', 'scmix', 'report', dir, '--json', '--no-png']);
+    bad = await runCli(['node', 'scmix', 'report', join(dir, 'missing')]);
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+  }
+  assert.equal(ok, 0, err);
+  const res = JSON.parse(out.trim().split('\n')[0]!);
+  assert.equal(res.nCells, 2);
+  assert.ok(existsSync(res.html));
+  assert.ok(!existsSync(join(dir, 'report', 'figures', 'heatmap_ldvae_seed0.png')), '--no-png');
+  assert.equal(bad, 2);
+  assert.match(err, /missing: run directory not found/);
+});

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ScmixError } from '../../errors.js';
 import { createBackend } from '../../engine/index.js';
 import { openTokenDataset } from '../../models/geneformer/index.js';
@@ -22,6 +23,7 @@ interface Flags {
   threads?: string;
   backend: string;
   resume?: boolean;
+  overwrite?: boolean;
   json?: boolean;
 }
 
@@ -69,9 +71,13 @@ export function register(train: Command): void {
     .option('--threads <n>', 'compute threads (default: all cores)')
     .option('--backend <kind>', 'auto | wasm | reference', 'auto')
     .option('--resume', 'continue from --out/trainer_state.safetensors')
+    .option('--overwrite', 'start afresh even if --out holds a checkpoint')
     .option('--json', 'one JSON object per logging step on stdout')
     .action(async (f: Flags) => {
       const cfgIn = readConfig(f.config);
+      if (!f.resume && !f.overwrite && existsSync(join(f.out, 'trainer_state.safetensors'))) {
+        throw new ScmixError('CONFIG_INVALID', `${f.out} already holds a training checkpoint`, { hint: 'pass --resume to continue it, --overwrite to start afresh, or choose a new --out' });
+      }
       const ds = openTokenDataset(f.tokens);
       try {
         const model = { ...(cfgIn.model ?? {}) };
@@ -91,6 +97,8 @@ export function register(train: Command): void {
         set('saveEvery', intFlag('save-every', f.saveEvery, 1));
         set('logEvery', intFlag('log-every', f.logEvery, 1));
         set('seed', intFlag('seed', f.seed, 0));
+        // V2 datasets carry <cls>=2 / <eos>=3 (SPECIAL_TOKENS order): never mask them, as HF's collator
+        if (ds.specialTokens && trainCfg.neverMaskIds === undefined) trainCfg.neverMaskIds = [2, 3];
         const parsed = GeneformerConfig.safeParse({ model, train: trainCfg });
         if (!parsed.success) {
           throw new ScmixError('CONFIG_INVALID', `--config ${f.config}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);

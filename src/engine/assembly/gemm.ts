@@ -33,17 +33,40 @@ function packB(transB: i32, ldb: i32, B: usize, pc: i32, kc: i32, jc: i32, nc: i
         }
       }
     } else {
-      // B stored [N, K]: column j of op(B) is contiguous along k.
+      // B stored [N, K]: column j of op(B) is contiguous along k; full strips are transposed in
+      // 4x4 register blocks (two per group of 4 k), the tail element by element.
+      let k0 = 0;
+      if (w == 8) {
+        for (; k0 + 4 <= kc; k0 += 4) {
+          const src = B + (<usize>(jc + s) * <usize>ldb + <usize>(pc + k0)) * 4;
+          const ld = <usize>ldb * 4;
+          const d = dst + <usize>(k0 * 32);
+          transpose4(v128.load(src), v128.load(src + ld), v128.load(src + 2 * ld), v128.load(src + 3 * ld), d, 32);
+          transpose4(v128.load(src + 4 * ld), v128.load(src + 5 * ld), v128.load(src + 6 * ld), v128.load(src + 7 * ld), d + 16, 32);
+        }
+      }
       for (let j = 0; j < 8; j++) {
         if (j < w) {
           const src = B + (<usize>(jc + s + j) * <usize>ldb + <usize>pc) * 4;
-          for (let k = 0; k < kc; k++) store<f32>(dst + <usize>(k * 32 + j * 4), load<f32>(src + <usize>(k * 4)));
+          for (let k = k0; k < kc; k++) store<f32>(dst + <usize>(k * 32 + j * 4), load<f32>(src + <usize>(k * 4)));
         } else {
-          for (let k = 0; k < kc; k++) store<f32>(dst + <usize>(k * 32 + j * 4), 0);
+          for (let k = k0; k < kc; k++) store<f32>(dst + <usize>(k * 32 + j * 4), 0);
         }
       }
     }
   }
+}
+
+/** Stores the transpose of the 4x4 block with rows r0..r3 as 4 vectors at dst, dst+stride, ... */
+@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, stride: usize): void {
+  const t0 = v128.shuffle<i32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<i32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<i32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<i32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + stride, v128.shuffle<i32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * stride, v128.shuffle<i32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * stride, v128.shuffle<i32>(t2, t3, 2, 3, 6, 7));
 }
 
 // op(A)[i, k] for i in [ic, ic+mc), k in [pc, pc+kc) -> strips of 4 rows, k-major, zero padded.
@@ -64,12 +87,21 @@ function packA(transA: i32, lda: i32, A: usize, ic: i32, mc: i32, pc: i32, kc: i
         }
       }
     } else {
+      // A stored [M, K]: rows are contiguous along k; full strips transposed in 4x4 blocks.
+      let k0 = 0;
+      if (h == 4) {
+        const ld = <usize>lda * 4;
+        for (; k0 + 4 <= kc; k0 += 4) {
+          const src = A + (<usize>(ic + r) * <usize>lda + <usize>(pc + k0)) * 4;
+          transpose4(v128.load(src), v128.load(src + ld), v128.load(src + 2 * ld), v128.load(src + 3 * ld), dst + <usize>(k0 * 16), 16);
+        }
+      }
       for (let i = 0; i < 4; i++) {
         if (i < h) {
           const src = A + (<usize>(ic + r + i) * <usize>lda + <usize>pc) * 4;
-          for (let k = 0; k < kc; k++) store<f32>(dst + <usize>(k * 16 + i * 4), load<f32>(src + <usize>(k * 4)));
+          for (let k = k0; k < kc; k++) store<f32>(dst + <usize>(k * 16 + i * 4), load<f32>(src + <usize>(k * 4)));
         } else {
-          for (let k = 0; k < kc; k++) store<f32>(dst + <usize>(k * 16 + i * 4), 0);
+          for (let k = k0; k < kc; k++) store<f32>(dst + <usize>(k * 16 + i * 4), 0);
         }
       }
     }

@@ -2,10 +2,39 @@
 // The x = 0 part of -log NB is evaluated densely in float32 SIMD in the stable form
 //   theta * log1p(mu / (theta + eps)),
 // the x > 0 corrections (lgamma, digamma, x log mu terms) in float64 at the nonzeros only.
-import { vlog1p, lgamma64, digamma64 } from './vmath';
+import { vlog1p, vlog64, vlgamma64, vdigamma64, lgamma64, digamma64 } from './vmath';
 import { expShiftSum } from './nn';
 
 const EPS: f64 = 1e-8;
+
+// d rec / d logLib accumulated by nbCorr (a per-instance global: each thread has its own instance)
+let gDl: f64 = 0;
+
+@inline function lfact(x: f64, table: usize, n: i32): f64 {
+  const xi = <i32>x;
+  return <f64>xi == x && xi < n ? load<f64>(table + <usize>xi * 8) : lgamma64(x + 1);
+}
+
+/** Scalar x > 0 correction for one nonzero; returns its change of rec, adds to gDl, GM and dpx. */
+function nbCorr(gi: i32, xv: f64, R: usize, lib64: f64, theta: usize, lgTh: usize, dgTh: usize, lfTable: usize, lfN: i32,
+  gradScale: f32, grads: bool, GM: usize, dpx: usize): f64 {
+  if (xv == 0) return 0;
+  const o = <usize>gi * 4;
+  const mu = lib64 * <f64>load<f32>(R + o);
+  const th = <f64>load<f32>(theta + o);
+  const t1 = th + mu + EPS;
+  const d = -(xv * (Math.log(mu + EPS) - Math.log(t1)) + lgamma64(xv + th) - load<f64>(lgTh + <usize>gi * 8) - lfact(xv, lfTable, lfN));
+  if (grads) {
+    const dmu = <f64>gradScale * (xv / t1 - xv / (mu + EPS));
+    store<f32>(GM + o, load<f32>(GM + o) + <f32>dmu);
+    gDl += dmu * mu;
+    if (dpx) {
+      const q = dpx + <usize>gi * 8;
+      store<f64>(q, load<f64>(q) - <f64>gradScale * th * (-xv / t1 + digamma64(xv + th) - load<f64>(dgTh + <usize>gi * 8)));
+    }
+  }
+  return d;
+}
 
 /**
  * Per-gene constants for g in [lo, hi): theta = exp(pxR), invTe = 1/(theta+eps), tte = theta/(theta+eps)
@@ -110,30 +139,51 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
         }
       }
     }
-    // x > 0 corrections in float64
+    // x > 0 corrections in float64, two nonzeros per float64x2 step
     const p1 = load<i32>(indptr + <usize>(b + 1) * 4);
-    for (let p = load<i32>(indptr + <usize>b * 4); p < p1; p++) {
-      const gi = load<i32>(indices + <usize>p * 4);
-      const xv = <f64>load<f32>(values + <usize>p * 4);
-      if (xv == 0) continue;
-      const o = <usize>gi * 4;
-      const rho = <f64>load<f32>(R + o);
-      const mu = lib64 * rho;
-      const th = <f64>load<f32>(theta + o);
-      const t1 = th + mu + EPS;
-      const xi = <i32>xv;
-      const lfact = <f64>xi == xv && xi < lfN ? load<f64>(lfTable + <usize>xi * 8) : lgamma64(xv + 1);
-      rs -= xv * (Math.log(mu + EPS) - Math.log(t1)) + lgamma64(xv + th) - load<f64>(lgTh + <usize>gi * 8) - lfact;
+    let p = load<i32>(indptr + <usize>b * 4);
+    gDl = 0;
+    for (; p + 2 <= p1; p += 2) {
+      const g0 = load<i32>(indices + <usize>p * 4), g1 = load<i32>(indices + <usize>(p + 1) * 4);
+      const x0 = <f64>load<f32>(values + <usize>p * 4), x1 = <f64>load<f32>(values + <usize>(p + 1) * 4);
+      if (!(x0 > 0 && x1 > 0 && x0 < 1e30 && x1 < 1e30)) {
+        rs += nbCorr(g0, x0, R, lib64, theta, lgTh, dgTh, lfTable, lfN, gradScale, grads, GM, dpx);
+        rs += nbCorr(g1, x1, R, lib64, theta, lgTh, dgTh, lfTable, lfN, gradScale, grads, GM, dpx);
+        continue;
+      }
+      const o0 = <usize>g0 * 4, o1 = <usize>g1 * 4;
+      const xv = f64x2(x0, x1);
+      const mu = f64x2.mul(f64x2.splat(lib64), f64x2(<f64>load<f32>(R + o0), <f64>load<f32>(R + o1)));
+      const th = f64x2(<f64>load<f32>(theta + o0), <f64>load<f32>(theta + o1));
+      const me = f64x2.add(mu, f64x2.splat(EPS));
+      const t1 = f64x2.add(th, me);
+      const a = f64x2.add(xv, th);
+      const lf = f64x2(lfact(x0, lfTable, lfN), lfact(x1, lfTable, lfN));
+      const lgT = f64x2(load<f64>(lgTh + <usize>g0 * 8), load<f64>(lgTh + <usize>g1 * 8));
+      // x (log(mu+eps) - log(theta+mu+eps)) + lgamma(x+theta) - lgamma(theta) - lgamma(x+1)
+      const ll = f64x2.sub(f64x2.add(f64x2.mul(xv, vlog64(f64x2.div(me, t1))), vlgamma64(a)), f64x2.add(lgT, lf));
+      rs -= f64x2.extract_lane(ll, 0) + f64x2.extract_lane(ll, 1);
       if (grads) {
-        const dmu = <f64>gradScale * (xv / t1 - xv / (mu + EPS));
-        store<f32>(GM + o, load<f32>(GM + o) + <f32>dmu);
-        dl += dmu * mu;
+        const xt = f64x2.div(xv, t1);
+        const dmu = f64x2.mul(f64x2.splat(<f64>gradScale), f64x2.sub(xt, f64x2.div(xv, me)));
+        store<f32>(GM + o0, load<f32>(GM + o0) + <f32>f64x2.extract_lane(dmu, 0));
+        store<f32>(GM + o1, load<f32>(GM + o1) + <f32>f64x2.extract_lane(dmu, 1));
+        const dm = f64x2.mul(dmu, mu);
+        gDl += f64x2.extract_lane(dm, 0) + f64x2.extract_lane(dm, 1);
         if (dpx) {
-          const q = dpx + <usize>gi * 8;
-          store<f64>(q, load<f64>(q) - <f64>gradScale * th * (-xv / t1 + digamma64(xv + th) - load<f64>(dgTh + <usize>gi * 8)));
+          const dgT = f64x2(load<f64>(dgTh + <usize>g0 * 8), load<f64>(dgTh + <usize>g1 * 8));
+          const inner = f64x2.sub(f64x2.sub(vdigamma64(a), dgT), xt);
+          const upd = f64x2.mul(f64x2.mul(f64x2.splat(<f64>gradScale), th), inner);
+          const q0 = dpx + <usize>g0 * 8, q1 = dpx + <usize>g1 * 8;
+          store<f64>(q0, load<f64>(q0) - f64x2.extract_lane(upd, 0));
+          store<f64>(q1, load<f64>(q1) - f64x2.extract_lane(upd, 1));
         }
       }
     }
+    for (; p < p1; p++) {
+      rs += nbCorr(load<i32>(indices + <usize>p * 4), <f64>load<f32>(values + <usize>p * 4), R, lib64, theta, lgTh, dgTh, lfTable, lfN, gradScale, grads, GM, dpx);
+    }
+    dl += gDl;
     store<f32>(rec + <usize>b * 4, <f32>rs);
     if (dLogLib) store<f32>(dLogLib + <usize>b * 4, <f32>dl);
     if (dLogits) {

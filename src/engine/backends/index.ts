@@ -13,7 +13,9 @@ export { NB_EPS } from './referenceNn.js';
 export { createWasmBackend, UNARY_OPS } from './wasm.js';
 export { loadKernelModule, wasmDirs } from './wasmModule.js';
 export type { WasmBackend, WasmBackendOptions } from './wasm.js';
-export { lgamma, digamma, trigamma, erf, erfc, gelu, geluGrad, sigmoid, softplus } from './special.js';
+// float64 special functions under one name: the autograd room exports ops called gelu, exp, ...
+export * as special from './special.js';
+export { lgamma, digamma, trigamma, erf, erfc } from './special.js';
 
 export const BackendOptions = z
   .object({

@@ -41,6 +41,18 @@ function read(file: string): Uint8Array | undefined {
  * @throws ScmixError ENGINE_NOT_READY when no usable build is found
  */
 export function loadKernelModule(simd: 'auto' | 'relaxed' | 'plain' = 'auto'): KernelModule {
+  // Compiled modules are immutable: compile once per process and choice.
+  let km = cache.get(simd);
+  if (!km) {
+    km = compile(simd);
+    cache.set(simd, km);
+  }
+  return km;
+}
+
+const cache = new Map<string, KernelModule>();
+
+function compile(simd: 'auto' | 'relaxed' | 'plain'): KernelModule {
   if (simd !== 'plain') {
     const relaxed = read('scmix-relaxed-simd.wasm');
     if (relaxed) {

@@ -34,8 +34,9 @@ const BQ = 64; // attention.ts query block
 
 export function wasmNnKernels(c: NnContext): NnKernels {
   const { par, call, inp, outp } = c;
-  const rowsMin = (N: number) => Math.max(1, Math.ceil(8192 / Math.max(1, N)));
-  const colsMin = (M: number) => Math.max(4, Math.ceil(8192 / Math.max(1, M)));
+  // at least ~16K elements per thread share (a worker wake-up and join costs ~15-25 us)
+  const rowsMin = (N: number) => Math.max(1, Math.ceil(16384 / Math.max(1, N)));
+  const colsMin = (M: number) => Math.max(4, Math.ceil(16384 / Math.max(1, M)));
   return {
     // Column statistics: threads own column ranges.
     batchNormForward(M, N, x, gamma, beta, eps, out, mean, invStd) {

@@ -19,12 +19,16 @@ export function fileSha256(path: string): string {
   return h.digest('hex');
 }
 
-/** sha256 of every regular file directly inside a folder (a checkpoint dir), by name. */
+/**
+ * sha256 of every regular file directly inside a folder (a checkpoint dir), by name. Dotfiles
+ * (runner stamps such as .stage, which hold timestamps) are left out so reruns hash the same.
+ */
 export function dirSha256(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   if (!existsSync(dir)) return out;
   if (statSync(dir).isFile()) return { [dir]: fileSha256(dir) };
   for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith('.')) continue;
     const p = join(dir, name);
     if (statSync(p).isFile()) out[name] = fileSha256(p);
   }

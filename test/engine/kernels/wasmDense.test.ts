@@ -81,6 +81,7 @@ test('thread-count determinism: 1 vs 2 threads bitwise equal (dPxR of nbLossRows
   const rng = new Rng(15);
   const M = 67, N = 129, K = 300;
   const A = Float32Array.from(randArray(rng, M * K)), B = Float32Array.from(randArray(rng, K * N));
+  const Big = Float32Array.from(randArray(rng, 150001, -6, 6));
   const run = (be: WasmBackend) => {
     const C = be.allocF32(M * N);
     be.gemm(false, true, M, N, K, 1, copyTo(be, A), copyTo(be, B), 0, C);
@@ -89,9 +90,11 @@ test('thread-count determinism: 1 vs 2 threads bitwise equal (dPxR of nbLossRows
     be.spmm(S, N, copyTo(be, B.subarray(0, K * N)), 0, D, 'log1p');
     const E = be.allocF32(K * N);
     be.spmmT(S, N, D, 0, E);
-    const U = be.allocF32(M * K);
-    be.unary('gelu', M * K, copyTo(be, A), U);
-    const s = be.sum(M * K, U);
+    // sizes are well above the per-thread minimum shares, so the 2-thread backend really splits
+    const nU = 150001;
+    const U = be.allocF32(nU);
+    be.unary('gelu', nU, copyTo(be, Big), U);
+    const s = be.sum(nU, U);
     const G = 300, Bn = 9;
     const X = randCsr(new Rng(17), Bn, G, 0.2, 30);
     const rec = be.allocF32(Bn), dl = be.allocF32(Bn * G), dll = be.allocF32(Bn), dp = be.allocF32(G);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../../src/data/rng.js';
-import { assertClose, randCsr } from '../helpers.js';
+import { assertClose, randArray, randCsr } from '../helpers.js';
 import { bitEqual, csrIn, data, ref, useBackends } from './wasmSetup.js';
 
 const eng = useBackends();
@@ -161,3 +161,59 @@ test('nbLossRows vs reference (with and without gradients, rhoOut): rel 2e-5', (
   }
 });
 
+
+test('row/column-split kernels: 2 threads bitwise equal 1 thread on sizes that really split', () => {
+  const rng = new Rng(31);
+  const M = 257, N = 300, n = 300001;
+  const X = Float32Array.from(randArray(rng, M * N, -3, 3)), Y = Float32Array.from(randArray(rng, M * N));
+  const g = Float32Array.from(randArray(rng, N, 0.5, 1.5)), bta = Float32Array.from(randArray(rng, N));
+  const big = Float32Array.from(randArray(rng, n)), big2 = Float32Array.from(randArray(rng, n, 0.5, 2));
+  const ids = Int32Array.from({ length: M }, () => rng.int(40));
+  const tg = Int32Array.from({ length: M }, (_, i) => (i % 5 === 0 ? -1 : rng.int(N)));
+  const run = (be: typeof eng.w1) => {
+    const cp = (a: Float32Array) => { const v = be.allocF32(a.length); v.set(a); return v; };
+    const o: Record<string, Float32Array | number> = {};
+    const x = cp(X), y = cp(Y), gm = cp(g), bt = cp(bta);
+    const out = be.allocF32(M * N), mean = be.allocF32(N), inv = be.allocF32(N), dx = be.allocF32(M * N), dg = be.allocF32(N), db = be.allocF32(N);
+    be.batchNormForward(M, N, x, gm, bt, 1e-3, out, mean, inv);
+    be.batchNormBackward(M, N, x, y, gm, mean, inv, dx, dg, db);
+    Object.assign(o, { bnOut: out, bnMean: mean, bnInv: inv, bnDx: dx, bnDg: dg, bnDb: db });
+    const lo = be.allocF32(M * N), lm = be.allocF32(M), li = be.allocF32(M), ldx = be.allocF32(M * N), ldg = be.allocF32(N), ldb = be.allocF32(N);
+    be.layerNormForward(M, N, x, gm, bt, 1e-12, lo, lm, li);
+    be.layerNormBackward(M, N, x, y, gm, lm, li, ldx, ldg, ldb);
+    Object.assign(o, { lnOut: lo, lnDx: ldx, lnDg: ldg, lnDb: ldb });
+    const sm = be.allocF32(M * N), ls = be.allocF32(M * N), sb = be.allocF32(M * N), ce = be.allocF32(M * N);
+    be.softmaxRows(M, N, x, sm);
+    be.logSoftmaxRows(M, N, x, ls);
+    be.softmaxRowsBackward(M, N, sm, y, sb);
+    const t = be.allocI32(M);
+    t.set(tg);
+    o.ceLoss = be.crossEntropyRows(M, N, x, t, 0.5, ce);
+    Object.assign(o, { sm, ls, sb, ce });
+    const table = be.allocF32(40 * N);
+    const id = be.allocI32(M);
+    id.set(ids);
+    be.scatterAddRows(M, N, y, id, table);
+    const gat = be.allocF32(M * N);
+    be.gatherRows(M, N, table, id, gat);
+    const sr = be.allocF32(N);
+    be.sumRows(M, N, x, 0, sr);
+    const xr = cp(X);
+    be.addRowVector(M, N, xr, bt);
+    Object.assign(o, { table, gat, sr, xr });
+    const bb = cp(big), dout = be.allocF32(n), mask = be.allocF32(n);
+    be.dropout(n, 0.2, 9, 123, bb, dout, mask);
+    const bin = be.allocF32(n), ax = cp(big2);
+    be.binary('div', n, bb, ax, bin);
+    be.axpby(n, 0.5, bb, 2, ax, ax);
+    const p = cp(big), mm = be.allocF32(n), vv = be.allocF32(n);
+    be.adamStep(n, p, cp(big2), mm, vv, 1e-3, 0.9, 0.999, 1e-8, 0.01, true, 1);
+    Object.assign(o, { dout, mask, bin, ax, p, mm, vv });
+    return o;
+  };
+  const a = run(eng.w1), b2 = run(eng.w2);
+  for (const k of Object.keys(a)) {
+    if (typeof a[k] === 'number') assert.equal(a[k], b2[k], k);
+    else bitEqual(a[k] as Float32Array, b2[k] as Float32Array, k);
+  }
+});

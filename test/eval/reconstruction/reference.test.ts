@@ -45,7 +45,7 @@ async function compare(dir: string, model: ReconstructionModel): Promise<{ maxDi
   }
 }
 
-test('committed reference fixture: same HVGs, per-cell r within 1e-4', async () => {
+test('committed reference fixture: same HVGs, per-cell r within 1e-4', async (t) => {
   const genes = lines(join(FIX, 'model_genes.txt'));
   const hvg = lines(join(FIX, 'hvg_genes.txt'));
   const pos = new Map(genes.map((g, i) => [g, i]));
@@ -65,6 +65,7 @@ test('committed reference fixture: same HVGs, per-cell r within 1e-4', async () 
   const r = await compare(FIX, replay);
   assert.equal(r.n, 150);
   assert.equal(r.hvg, 1000);
+  t.diagnostic(`committed fixture: ${r.n} cells, ${r.hvg} HVGs, max |dr| ${r.maxDiff.toExponential(2)}`);
 });
 
 function torchAvailable(): string | null {

@@ -27,18 +27,19 @@ export interface MaskedBatch {
  * `p` (Bernoulli); of the selected, 80% become <mask>, 10% a uniform random id in [0, V), 10%
  * stay unchanged. Positions holding <pad> or <mask> are never selected (special tokens). If no
  * position is selected, one real position is chosen uniformly so the loss is defined (HF would
- * give NaN). Deterministic in `rng`.
+ * give NaN). `neverMask` lists further special ids (V2 <cls>/<eos>). Deterministic in `rng`.
  */
-export function maskTokens(batch: TokenBatch, rng: Rng, opts: { p: number; vocabSize: number; maskTokenId: number; padTokenId: number }): MaskedBatch {
+export function maskTokens(batch: TokenBatch, rng: Rng, opts: { p: number; vocabSize: number; maskTokenId: number; padTokenId: number; neverMask?: readonly number[] }): MaskedBatch {
   const { B, T } = batch;
   const ids = Int32Array.from(batch.ids);
   const rows: number[] = [];
   const real: number[] = [];
+  const never = new Set(opts.neverMask ?? []);
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < batch.lengths[b]; i++) {
       const k = b * T + i;
       const id = batch.ids[k];
-      if (id === opts.padTokenId || id === opts.maskTokenId) continue;
+      if (id === opts.padTokenId || id === opts.maskTokenId || never.has(id)) continue;
       real.push(k);
       if (rng.uniform() < opts.p) rows.push(k);
     }

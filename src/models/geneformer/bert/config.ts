@@ -45,6 +45,7 @@ export const GeneformerTrainConfig = z
     adamEps: z.number().positive().default(1e-8),
     maxGradNorm: z.number().positive().default(1.0).describe('gradient clipping by global L2 norm'),
     mlmProbability: z.number().gt(0).lt(1).default(0.15).describe('fraction of real tokens selected for the MLM loss'),
+    neverMaskIds: z.array(z.number().int().min(0)).default([]).describe('special token ids never selected for masking besides <pad>/<mask> (V2: <cls>=2, <eos>=3; the CLI sets them for V2 token datasets)'),
     megaBatchMult: z.number().int().positive().default(50).describe('length grouping: sort by length within mega-batches of this many batches'),
     saveEvery: z.number().int().positive().default(50).describe('checkpoint every N steps (and at the end)'),
     logEvery: z.number().int().positive().default(50).describe('report a logging step every N steps'),

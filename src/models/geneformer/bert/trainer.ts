@@ -103,7 +103,7 @@ export async function trainGeneformer(tokens: TokenSource, cfgInput: GeneformerC
   // running mean of the current logging window (saved, so a resumed run logs the same numbers)
   let winLoss = 0;
   let winN = 0;
-  const fingerprint = JSON.stringify({ model: mc, seed: tc.seed, batchSize: tc.batchSize, microBatchSize: tc.microBatchSize, epochs: tc.epochs, maxSteps: tc.maxSteps, lr: tc.lr, warmupSteps: tc.warmupSteps, mlmProbability: tc.mlmProbability, megaBatchMult: tc.megaBatchMult, nCells: cells.length });
+  const fingerprint = JSON.stringify({ model: mc, seed: tc.seed, batchSize: tc.batchSize, microBatchSize: tc.microBatchSize, epochs: tc.epochs, maxSteps: tc.maxSteps, lr: tc.lr, warmupSteps: tc.warmupSteps, mlmProbability: tc.mlmProbability, neverMaskIds: tc.neverMaskIds, megaBatchMult: tc.megaBatchMult, nCells: cells.length });
   if (opts.resume && opts.outDir && existsSync(join(opts.outDir, STATE))) {
     const meta = loadTrainingState(join(opts.outDir, STATE), params.all, opt);
     if (meta.fingerprint !== fingerprint) {
@@ -133,67 +133,67 @@ export async function trainGeneformer(tokens: TokenSource, cfgInput: GeneformerC
   }
 
   async function trainLoop(): Promise<GeneformerTrainResult> {
-  let orderEpoch = -1;
-  let order: Int32Array[] = [];
-  for (let step = start; step < totalSteps; step++) {
-    if (opts.signal?.aborted) {
-      save(step);
-      throw new ScmixError('INTERRUPTED', `training interrupted after ${step} steps; checkpoint written`, { hint: opts.outDir ? 'continue with --resume' : undefined });
-    }
-    const t0 = performance.now();
-    const epoch = Math.floor(step / nBatches);
-    if (epoch !== orderEpoch) {
-      order = lengthGroupedBatches(lengths, tc.batchSize, tc.megaBatchMult, new Rng(deriveSeed(tc.seed, 'order', epoch)));
-      orderEpoch = epoch;
-    }
-    const idx = order[step % nBatches];
-    const cellIds = Array.from(idx, (j) => cells[j]);
-    const raw = cellIds.map((c) => tokens.cell(c));
-    raw.forEach((ids, j) => {
-      for (let k = 0; k < ids.length; k++) {
-        if (!(ids[k] >= 0 && ids[k] < mc.vocabSize)) throw new ScmixError('INPUT_VALUE', `token cell ${cellIds[j]}: id ${ids[k]} outside the vocabulary 0..${mc.vocabSize - 1}`);
+    let orderEpoch = -1;
+    let order: Int32Array[] = [];
+    for (let step = start; step < totalSteps; step++) {
+      if (opts.signal?.aborted) {
+        save(step);
+        throw new ScmixError('INTERRUPTED', `training interrupted after ${step} steps; checkpoint written`, { hint: opts.outDir ? 'continue with --resume' : undefined });
       }
-    });
-    const batch = padBatch(raw, mc.padTokenId);
-    const mb = maskTokens(batch, new Rng(deriveSeed(tc.seed, 'mask', step)), { p: tc.mlmProbability, vocabSize: mc.vocabSize, maskTokenId: mc.maskTokenId, padTokenId: mc.padTokenId });
-    const lr = linearWarmupDecay(step, { peakLr: tc.lr, warmupSteps: tc.warmupSteps, totalSteps });
-    // gradient accumulation over micro-batches: each micro-batch's mean loss is weighted by its
-    // share of the masked rows, so the sum is the full batch's mean loss (same gradient)
-    const micro = tc.microBatchSize ?? batch.B;
-    let loss = 0;
-    for (let s0 = 0, chunk = 0; s0 < batch.B; s0 += micro, chunk++) {
-      const part = micro >= batch.B ? mb : sliceMaskedBatch(mb, s0, Math.min(batch.B, s0 + micro));
-      if (part.rows.length === 0) continue;
-      const w = part.rows.length / mb.rows.length;
-      const tape = new Tape(backend, { training: true, seed: deriveSeed(tc.seed, 'dropout', step, chunk) });
-      try {
-        const out = mlmLoss(tape, params, mc, part.batch, part.rows, part.targets);
-        loss += w * out.loss.data[0];
-        tape.backward(out.loss, [w]);
-      } finally {
-        tape.dispose();
+      const t0 = performance.now();
+      const epoch = Math.floor(step / nBatches);
+      if (epoch !== orderEpoch) {
+        order = lengthGroupedBatches(lengths, tc.batchSize, tc.megaBatchMult, new Rng(deriveSeed(tc.seed, 'order', epoch)));
+        orderEpoch = epoch;
       }
+      const idx = order[step % nBatches];
+      const cellIds = Array.from(idx, (j) => cells[j]);
+      const raw = cellIds.map((c) => tokens.cell(c));
+      raw.forEach((ids, j) => {
+        for (let k = 0; k < ids.length; k++) {
+          if (!(ids[k] >= 0 && ids[k] < mc.vocabSize)) throw new ScmixError('INPUT_VALUE', `token cell ${cellIds[j]}: id ${ids[k]} outside the vocabulary 0..${mc.vocabSize - 1}`);
+        }
+      });
+      const batch = padBatch(raw, mc.padTokenId);
+      const mb = maskTokens(batch, new Rng(deriveSeed(tc.seed, 'mask', step)), { p: tc.mlmProbability, vocabSize: mc.vocabSize, maskTokenId: mc.maskTokenId, padTokenId: mc.padTokenId, neverMask: tc.neverMaskIds });
+      const lr = linearWarmupDecay(step, { peakLr: tc.lr, warmupSteps: tc.warmupSteps, totalSteps });
+      // gradient accumulation over micro-batches: each micro-batch's mean loss is weighted by its
+      // share of the masked rows, so the sum is the full batch's mean loss (same gradient)
+      const micro = tc.microBatchSize ?? batch.B;
+      let loss = 0;
+      for (let s0 = 0, chunk = 0; s0 < batch.B; s0 += micro, chunk++) {
+        const part = micro >= batch.B ? mb : sliceMaskedBatch(mb, s0, Math.min(batch.B, s0 + micro));
+        if (part.rows.length === 0) continue;
+        const w = part.rows.length / mb.rows.length;
+        const tape = new Tape(backend, { training: true, seed: deriveSeed(tc.seed, 'dropout', step, chunk) });
+        try {
+          const out = mlmLoss(tape, params, mc, part.batch, part.rows, part.targets);
+          loss += w * out.loss.data[0];
+          tape.backward(out.loss, [w]);
+        } finally {
+          tape.dispose();
+        }
+      }
+      const gradNorm = clipGradNorm(backend, params.all, tc.maxGradNorm);
+      opt.stepWith(lr);
+      opt.zeroGrad();
+      if (!Number.isFinite(loss)) throw new ScmixError('ENGINE_FAILURE', `masked-LM loss is ${loss} at step ${step + 1}`, { hint: 'lower the learning rate' });
+      winLoss += loss;
+      winN++;
+      const done = step + 1;
+      if (done % tc.logEvery === 0 || done === totalSteps) {
+        history.push({ step: done, loss: winLoss / winN, lr });
+        winLoss = 0;
+        winN = 0;
+      }
+      let tokensInBatch = 0;
+      for (const L of batch.lengths) tokensInBatch += L;
+      opts.onStep?.({ step: done, totalSteps, epoch, loss, lr, gradNorm, tokens: tokensInBatch, masked: mb.rows.length, seconds: (performance.now() - t0) / 1000 });
+      if (done % tc.saveEvery === 0 || done === totalSteps) save(done);
+      // let timers and signal handlers run between steps
+      await new Promise((r) => setImmediate(r));
     }
-    const gradNorm = clipGradNorm(backend, params.all, tc.maxGradNorm);
-    opt.stepWith(lr);
-    opt.zeroGrad();
-    if (!Number.isFinite(loss)) throw new ScmixError('ENGINE_FAILURE', `masked-LM loss is ${loss} at step ${step + 1}`, { hint: 'lower the learning rate' });
-    winLoss += loss;
-    winN++;
-    const done = step + 1;
-    if (done % tc.logEvery === 0 || done === totalSteps) {
-      history.push({ step: done, loss: winLoss / winN, lr });
-      winLoss = 0;
-      winN = 0;
-    }
-    let tokensInBatch = 0;
-    for (const L of batch.lengths) tokensInBatch += L;
-    opts.onStep?.({ step: done, totalSteps, epoch, loss, lr, gradNorm, tokens: tokensInBatch, masked: mb.rows.length, seconds: (performance.now() - t0) / 1000 });
-    if (done % tc.saveEvery === 0 || done === totalSteps) save(done);
-    // let timers and signal handlers run between steps
-    await new Promise((r) => setImmediate(r));
-  }
-  if (start >= totalSteps) save(totalSteps);
-  return { model, history, steps: totalSteps, resumedFrom: start };
+    if (start >= totalSteps) save(totalSteps);
+    return { model, history, steps: totalSteps, resumedFrom: start };
   }
 }

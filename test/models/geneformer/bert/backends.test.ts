@@ -49,3 +49,17 @@ for (const impl of ['gemm', 'kernel'] as const) test(`fast backend (${impl} atte
     assert.ok(Math.sqrt(num) <= 1e-4 * Math.sqrt(den) + 1e-5, `${name}: relative L2 diff ${Math.sqrt(num / Math.max(den, 1e-30))}`);
   }
 });
+
+test('fast backend: training is bit-identical with 1 and 2 threads', { skip: fast ? false : 'the WASM backend is not available' }, async () => {
+  const { trainGeneformer } = await import('../../../../src/models/geneformer/bert/index.js');
+  const cells = Array.from({ length: 40 }, (_, c) => Int32Array.from({ length: 10 + (c % 20) }, (_, i) => 2 + ((c * 13 + i * 7) % 28)));
+  const src = { nCells: cells.length, length: (i: number) => cells[i].length, cell: (i: number) => cells[i] };
+  const cfg = { model: { vocabSize: 30, hiddenSize: 64, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 96, maxPositionEmbeddings: 64 }, train: { batchSize: 8, maxSteps: 4, warmupSteps: 1 } };
+  const weights: Float32Array[][] = [];
+  for (const threads of [1, 2]) {
+    const be = await createBackend({ kind: 'wasm', threads });
+    const r = await trainGeneformer(src, cfg, { backend: be });
+    weights.push(r.model.params.all.map((p) => Float32Array.from(p.data)));
+  }
+  weights[0].forEach((w, i) => assert.deepEqual(w, weights[1][i]));
+});

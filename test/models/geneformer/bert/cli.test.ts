@@ -47,11 +47,15 @@ test('scmix train geneformer --json: logging lines, HF checkpoint, --resume, bad
     assert.equal(r2.code, 0, r2.err);
     assert.equal(JSON.parse(r2.out.trim().split('\n').at(-1)!).resumedFrom, 6);
     assert.deepEqual(loadGeneformer(out).params.word.data, m.params.word.data);
+    // an existing checkpoint is neither silently continued nor overwritten
+    const r5 = await capture(['train', 'geneformer', '--tokens', toks, '--out', out, '--config', 'tiny', '--max-steps', '6']);
+    assert.equal(r5.code, 2);
+    assert.match(r5.err, /already holds a training checkpoint/);
     // bad input: readable error, exit status 2
-    const r3 = await capture(['train', 'geneformer', '--tokens', join(dir, 'nope'), '--out', out]);
+    const r3 = await capture(['train', 'geneformer', '--tokens', join(dir, 'nope'), '--out', join(dir, 'other')]);
     assert.equal(r3.code, 2);
     assert.match(r3.err, /nope/);
-    const r4 = await capture(['train', 'geneformer', '--tokens', toks, '--out', out, '--lr', '-1']);
+    const r4 = await capture(['train', 'geneformer', '--tokens', toks, '--out', out, '--lr', '-1', '--overwrite']);
     assert.equal(r4.code, 2);
     assert.match(r4.err, /--lr/);
     assert.ok(existsSync(join(out, 'model.safetensors')));

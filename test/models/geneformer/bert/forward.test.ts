@@ -71,6 +71,22 @@ test('embed: mean over the real tokens of hidden state -2', () => {
   }
 });
 
+test('embed with specialTokens (V2): mean over positions 1..length-2; no position -> error', () => {
+  const model = loadGeneformer(join(fixDir, 'tiny-hf'), be);
+  const H = model.config.hiddenSize;
+  const two: TokenBatch = { B: 2, T: 7, ids: batch.ids.slice(0, 14), lengths: Int32Array.from([7, 4]) };
+  const emb = model.embed(two, { specialTokens: true });
+  const hs = expected.hidden_states[1];
+  for (const [b, L] of [[0, 7], [1, 4]]) {
+    for (let j = 0; j < H; j++) {
+      let s = 0;
+      for (let i = 1; i < L - 1; i++) s += hs[(b * 7 + i) * H + j];
+      assert.ok(Math.abs(emb[b * H + j] - s / (L - 2)) < 1e-4);
+    }
+  }
+  assert.throws(() => model.embed(batch, { specialTokens: true }), /cell 2/);
+});
+
 test('save/load round trip gives identical logits; HF key names as BertForMaskedLM', () => {
   const dir = mkdtempSync(join(tmpdir(), 'scmix-bert-'));
   try {

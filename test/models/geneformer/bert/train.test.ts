@@ -35,6 +35,9 @@ test('maskTokens: ~15% of real tokens, 80/10/10, never pads; deterministic in th
   // "unchanged" = 10% plus the random draws that hit the same id (1/100 of 10%)
   assert.ok(Math.abs(nSame / n - 0.101) < 0.03, `unchanged share ${nSame / n}`);
   // unselected positions are untouched
+  const withSpecial = maskTokens(batch, new Rng(5), { ...opts, neverMask: [2, 3] });
+  for (const k of withSpecial.rows) assert.ok(batch.ids[k] !== 2 && batch.ids[k] !== 3);
+  assert.ok(a.rows.some((k) => batch.ids[k] === 2 || batch.ids[k] === 3), 'ids 2/3 are maskable by default');
   const sel = new Set(a.rows);
   for (let k = 0; k < batch.ids.length; k++) if (!sel.has(k)) assert.equal(a.batch.ids[k], batch.ids[k]);
 });
