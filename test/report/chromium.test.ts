@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -19,6 +19,7 @@ const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars
 test('report.html renders in headless Chromium with every figure visible', async (t) => {
   if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} not installed (Debian package 'chromium'; add it to .ci/run)`);
   const dir = mkdtempSync(join(tmpdir(), 'scmix-chromium-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const corpora = { Blood: ['b1'], BoneMarrow: ['bm'], 'Blood+BoneMarrow': ['b1', 'bm'] };
   const q: Record<string, Record<string, number>> = { Blood: { Blood: 0.8, AML: 0.45 }, BoneMarrow: { Blood: 0.6, AML: 0.5 }, 'Blood+BoneMarrow': { Blood: 0.78, AML: 0.52 } };
   await makeRunDir(dir, { corpora, evalSets: ['Blood', 'AML'], seeds: [0, 1], quality: (c, e) => q[c]![e]! });
@@ -42,7 +43,7 @@ test('report.html renders in headless Chromium with every figure visible', async
   const s = spawnSync(CHROMIUM, [...flags, '--window-size=1300,3000', `--screenshot=${shot}`, `file://${r.html}`], { encoding: 'utf8' });
   assert.equal(s.status, 0, s.stderr);
   const ink = inkFraction(readFileSync(shot));
-  t.diagnostic(`screenshot ${shot}: ${(ink * 100).toFixed(1)}% non-white pixels; figures ${sizes.map((x) => `${x[0]} ${x[1]}x${x[2]}`).join(', ')}`);
+  t.diagnostic(`screenshot: ${(ink * 100).toFixed(1)}% non-white pixels; figures ${sizes.map((x) => `${x[0]} ${x[1]}x${x[2]}`).join(', ')}`);
   assert.ok(ink > 0.03, `screenshot looks blank (${(ink * 100).toFixed(2)}% ink)`);
   // the PNG copies carry text and marks too (fonts found by resvg)
   for (const id of r.figures) assert.ok(inkFraction(readFileSync(join(dir, 'report', 'figures', `${id}.png`))) > 0.01, `${id}.png is blank`);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after as cleanup, test } from 'node:test';
 import { writeReport } from '../../src/report/index.js';
 import { summarizeGrid } from '../../src/eval/index.js';
 import { makeRunDir } from './makeRunDir.js';
@@ -12,6 +12,7 @@ const q: Record<string, Record<string, number>> = { Blood: { Blood: 0.8, Neurons
 
 test('grid summary: log2FC vs the baseline corpus and seed agreement', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'scmix-grid-'));
+  cleanup(() => rmSync(dir, { recursive: true, force: true }));
   await makeRunDir(dir, { corpora, evalSets: ['Blood', 'Neurons'], seeds: [0, 1], quality: (c, e) => q[c]![e]! });
   const g = summarizeGrid(dir);
   assert.equal(g.baseline, 'Blood'); // first corpus of the study config
@@ -32,6 +33,7 @@ test('grid summary: log2FC vs the baseline corpus and seed agreement', async () 
 
 test('report on a partial grid: all figures, tables, no scripts or network, deterministic bytes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'scmix-report-'));
+  cleanup(() => rmSync(dir, { recursive: true, force: true }));
   await makeRunDir(dir, { corpora, evalSets: ['Blood', 'Neurons'], seeds: [0, 1], quality: (c, e) => q[c]![e]!, skip: (c, e, s) => c === 'TFAtlas' && e === 'Neurons' && s === 0 });
   const r = await writeReport(dir);
   assert.equal(r.nCells, 11);
@@ -68,6 +70,7 @@ test('report on a partial grid: all figures, tables, no scripts or network, dete
 
 test('report of an empty run directory still renders', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'scmix-empty-'));
+  cleanup(() => rmSync(dir, { recursive: true, force: true }));
   const r = await writeReport(dir);
   assert.equal(r.nCells, 0);
   assert.ok(readFileSync(r.html, 'utf8').includes('<h1>'));
@@ -76,6 +79,7 @@ test('report of an empty run directory still renders', async () => {
 test('scmix report: writes the report (--json) and rejects a missing run directory with exit 2', async () => {
   const { runCli } = await import('../../src/cli/main.js');
   const dir = mkdtempSync(join(tmpdir(), 'scmix-reportcli-'));
+  cleanup(() => rmSync(dir, { recursive: true, force: true }));
   await makeRunDir(dir, { corpora: { Blood: ['b1'], 'Blood+TFAtlas': ['b1', 'tf'] }, evalSets: ['Blood'], seeds: [0], quality: (c) => (c === 'Blood' ? 0.6 : 0.7) });
   let out = '';
   let err = '';

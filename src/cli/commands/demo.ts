@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .command('demo')
     .description('simulate the atlas and run the demo study (Blood baseline) end to end; prints the report path')
     .option('--out <dir>', 'demo folder (atlas/ and the run directory go here)', 'scmix-demo')
-    .option('--threads <n>', 'compute threads for training')
+    .option('--threads <n>', 'compute threads for training (default 1: the multi-threaded pool can hang, see docs/notes/study.md)')
     .option('--json', 'machine-readable JSON lines on stdout')
     .action(async (flags: DemoFlags) => {
       const t0 = Date.now();

@@ -169,7 +169,7 @@ export function register(program: Command): void {
     .option('--seeds <list>', 'comma-separated seeds (default: the study\'s seeds)')
     .option('--only <filters>', 'restrict: corpus=A,B  stage=build|evalset|train|eval|report  model=NAME (comma-separated, e.g. corpus=Blood,stage=train)')
     .option('--out <dir>', 'run directory (default: outputs.dir of the study)')
-    .option('--threads <n>', 'compute threads for training')
+    .option('--threads <n>', 'compute threads for training (default 1: the multi-threaded pool can hang, see docs/notes/study.md)')
     .option('--job <id>', 'run one job <model>/<corpus>/seed<k> (see --list-jobs), or "report"')
     .option('--list-jobs', 'list the independent jobs (with --json: one JSON object per line, with the command to run it)')
     .option('--data-dir <dir>', 'resolve the study\'s relative paths against this folder instead of the study file\'s')

@@ -13,8 +13,10 @@ export interface ReadH5adOptions {
   readonly layers?: boolean;
   /** read /raw (default true) */
   readonly raw?: boolean;
-  /** worker threads for reading a large CSR X (default min(4, cores); 1 = no workers) */
+  /** worker threads for reading a large CSR X (default 1 = none; see H5adReader.readMatrix) */
   readonly threads?: number;
+  /** progress of reading X: rows read of n_obs (the long part of a big file) */
+  readonly onProgress?: (rowsDone: number, rowsTotal: number) => void;
   /** called once with the element paths scmix skipped (obsm dataframes, uns dataframes, ...) */
   readonly onSkipped?: (paths: string[]) => void;
 }
@@ -31,7 +33,7 @@ export async function readH5ad(path: string, opts: ReadH5adOptions = {}): Promis
   try {
     const { file } = reader;
     const skipped: string[] = [];
-    const X = await reader.readMatrix({ threads: opts.threads });
+    const X = await reader.readMatrix({ threads: opts.threads, onProgress: opts.onProgress });
     const layers = opts.layers === false ? new Map() : readLayers(file, path, skipped);
     const obsm = readDenseMapping(file, path, 'obsm', skipped);
     const varm = readDenseMapping(file, path, 'varm', skipped);

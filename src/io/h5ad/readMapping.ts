@@ -2,7 +2,6 @@
  * Mapping elements of an h5ad: uns (nested dicts of scalars/arrays), obsm/varm (dense arrays),
  * layers (sparse or dense matrices).
  */
-import { availableParallelism } from 'node:os';
 import h5wasm from 'h5wasm/node';
 import type { File as H5File } from 'h5wasm/node';
 import { ScmixError } from '../../errors.js';
@@ -30,8 +29,11 @@ export function readDense(file: H5File, fileName: string, path: string): Dense {
   return { shape, data: d.kind === 'float64' ? toFloat64(raw) : toFloat32(raw) };
 }
 
+/** Progress of a matrix read: rows done of total. */
+export type RowProgress = (rowsDone: number, rowsTotal: number) => void;
+
 /** Any matrix element (CSR, CSC, dense) read fully as CSR. */
-export function readMatrixCsr(file: H5File, fileName: string, path: string): Csr {
+export function readMatrixCsr(file: H5File, fileName: string, path: string, onProgress?: RowProgress): Csr {
   const src = matrixSource(file, fileName, path);
   if (src.info.encoding === 'csc') return readCscAsCsr(file, src);
   const [nRows, nCols] = src.info.shape;
@@ -39,7 +41,10 @@ export function readMatrixCsr(file: H5File, fileName: string, path: string): Csr
     // row pieces of ~16 MB, zeros dropped, then joined
     const blocks: Csr[] = [];
     const step = Math.max(1, Math.floor(4_000_000 / Math.max(1, nCols)));
-    for (let r = 0; r < nRows; r += step) blocks.push(readRowsCsr(file, src, r, Math.min(nRows, r + step)));
+    for (let r = 0; r < nRows; r += step) {
+      blocks.push(readRowsCsr(file, src, r, Math.min(nRows, r + step)));
+      onProgress?.(Math.min(nRows, r + step), nRows);
+    }
     return concatCsrBlocks(blocks, nCols);
   }
   // CSR: values/indices land directly in the final arrays; only indptr is assembled here.
@@ -51,26 +56,26 @@ export function readMatrixCsr(file: H5File, fileName: string, path: string): Csr
     const b = readRowsCsr(file, src, r, Math.min(nRows, r + step), into);
     const base = indptr[r];
     for (let i = 1; i <= b.nRows; i++) indptr[r + i] = base + b.indptr[i];
+    onProgress?.(r + b.nRows, nRows);
   }
   return { nRows, nCols, indptr, indices: into.indices, data: into.data };
 }
 
-/** Below this many nonzeros, worker start-up (~0.1 s) costs more than it saves. */
+/** Below this many nonzeros, worker start-up (0.2-0.45 s each: h5wasm compiles its wasm) costs more than it saves. */
 const PARALLEL_MIN_NNZ = 4_000_000;
 
-/** Default worker count for whole-matrix reads. */
-export function defaultReadThreads(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
-}
-
 /**
- * readMatrixCsr, with large float32/int32 CSR matrices read by `threads` workers
- * (gzip decompression is the slow part and runs in parallel there).
+ * readMatrixCsr, optionally with a large float32/int32 CSR matrix read by `threads` workers
+ * (opt-in; gzip decompression is the slow part and runs in parallel there).
  */
-export async function readMatrixCsrAsync(file: H5File, fileName: string, path: string, threads = defaultReadThreads()): Promise<Csr> {
+export async function readMatrixCsrAsync(file: H5File, fileName: string, path: string, threads = 1, onProgress?: RowProgress): Promise<Csr> {
   const src = matrixSource(file, fileName, path);
-  if (threads > 1 && parallelReadable(src) && (src.info.nnz ?? 0) >= PARALLEL_MIN_NNZ) return readCsrParallel(file, src, threads);
-  return readMatrixCsr(file, fileName, path);
+  if (threads > 1 && parallelReadable(src) && (src.info.nnz ?? 0) >= PARALLEL_MIN_NNZ) {
+    const m = await readCsrParallel(file, src, threads);
+    onProgress?.(m.nRows, m.nRows);
+    return m;
+  }
+  return readMatrixCsr(file, fileName, path, onProgress);
 }
 
 /** obsm/varm: dense entries only; dataframes and sparse entries are skipped (listed in `skipped`). */

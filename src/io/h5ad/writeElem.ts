@@ -15,6 +15,8 @@ export type PendingBool =
 export interface WriteCtx {
   readonly gzip: boolean;
   readonly pending: PendingBool[];
+  /** called after each written piece of a large dataset with the elements written so far */
+  readonly onPiece?: (written: number, total: number) => void;
 }
 
 /** Elements per HDF5 chunk of 1-d datasets (1 MiB of float32). */
@@ -54,9 +56,11 @@ export function writeArray(g: Group, name: string, data: Typed, shape: number[],
   });
   if (big) {
     ds.resize([n]);
+    ctx.onPiece?.(PIECE, n);
     for (let s = PIECE; s < n; s += PIECE) {
       const e = Math.min(n, s + PIECE);
       ds.write_slice([[s, e]], data.subarray(s, e));
+      ctx.onPiece?.(e, n);
     }
   }
   if (encoding) setEncoding(ds, 'array', '0.2.0');
@@ -143,14 +147,18 @@ export function writeFrame(parent: Group, name: string, frame: Frame, ctx: Write
 }
 
 /** csr_matrix 0.1.0: float32 data, int32 indices, int32 indptr (int64 once nnz >= 2^31). */
-export function writeCsr(parent: Group, name: string, m: Csr, ctx: WriteCtx): void {
+export function writeCsr(parent: Group, name: string, m: Csr, ctx: WriteCtx, onProgress?: (nnzWritten: number, nnzTotal: number) => void): void {
   const g = parent.create_group(name);
   setEncoding(g, 'csr_matrix', '0.1.0');
   g.create_attribute('shape', BigInt64Array.from([BigInt(m.nRows), BigInt(m.nCols)]), [2]);
   const nnz = m.data.length;
-  writeArray(g, 'data', m.data, [nnz], ctx, false);
-  writeArray(g, 'indices', m.indices, [nnz], ctx, false);
-  const indptr = m.indptr instanceof Int32Array ? m.indptr : BigInt64Array.from(m.indptr, (v) => BigInt(v));
+  // progress: data then indices, reported as nonzeros of the two passes together / 2
+  const half = (off: number) => (w: number) => onProgress?.(Math.floor((off + w) / 2), nnz);
+  writeArray(g, 'data', m.data, [nnz], { ...ctx, onPiece: half(0) }, false);
+  writeArray(g, 'indices', m.indices, [nnz], { ...ctx, onPiece: half(nnz) }, false);
+  onProgress?.(nnz, nnz);
+  // int32 whenever it fits (what scipy/anndata write below 2^31 nonzeros)
+  const indptr = m.indptr instanceof Int32Array ? m.indptr : nnz < 2 ** 31 ? Int32Array.from(m.indptr) : BigInt64Array.from(m.indptr, (v) => BigInt(v));
   writeArray(g, 'indptr', indptr, [m.nRows + 1], ctx, false);
 }
 

@@ -14,6 +14,8 @@ import { writeCsr, writeDense, writeDict, writeFrame, writeUnsValue, type WriteC
 export interface WriteH5adOptions {
   /** 'none' (default; fastest to read) or 'gzip' (level 4, like anndata's default gzip) */
   readonly compression?: 'none' | 'gzip';
+  /** progress of writing X (the long part): nonzeros written of nnz */
+  readonly onProgress?: (nnzWritten: number, nnzTotal: number) => void;
 }
 
 function colLen(c: Column): number {
@@ -83,7 +85,7 @@ export async function writeH5ad(path: string, adata: AnnData, opts: WriteH5adOpt
     try {
       f.create_attribute('encoding-type', 'anndata');
       f.create_attribute('encoding-version', '0.1.0');
-      writeCsr(f, 'X', adata.X, ctx);
+      writeCsr(f, 'X', adata.X, ctx, opts.onProgress);
       writeFrame(f, 'obs', adata.obs, ctx);
       writeFrame(f, 'var', adata.var, ctx);
       const layers = writeDict(f, 'layers');

@@ -226,6 +226,7 @@ test('attentionGemm: same values as the attention kernel and finite-difference g
   assert.ok(d < 1e-5, `max diff ${d}`);
   t.dispose();
   check('attentionGemm', (tp) => attentionGemm(tp, q, k, v, { B, T, H, Dh }, lengths), [q, k, v]);
+  check('attentionGemm without the probability cache', (tp) => attentionGemm(tp, q, k, v, { B, T, H, Dh }, lengths, { probCacheBytes: 0 }), [q, k, v]);
   // gradients equal the kernel path's
   const grads = (fn: typeof attention) => {
     for (const x of [q, k, v]) x.grad!.fill(0);
@@ -237,7 +238,10 @@ test('attentionGemm: same values as the attention kernel and finite-difference g
   };
   const ga = grads(attention);
   const gg = grads(attentionGemm);
+  const gn = grads((tp, a, b, c, d, l) => attentionGemm(tp, a, b, c, d, l, { probCacheBytes: 0 }));
   ga.forEach((x, j) => x.forEach((val, i) => assert.ok(Math.abs(val - gg[j][i]) < 1e-5, `grad ${j}[${i}] ${val} vs ${gg[j][i]}`)));
+  // with and without the cache: the same arithmetic, so the same bits
+  gg.forEach((x, j) => assert.deepEqual(x, gn[j]));
 });
 
 test('attentionGemm with attention-probability dropout: finite-difference gradients, masks replayed', () => {
@@ -246,11 +250,13 @@ test('attentionGemm with attention-probability dropout: finite-difference gradie
   const k = param([B, T, H * Dh], 'k', () => 0.7 * rng.normal());
   const v = param([B, T, H * Dh], 'v');
   const lengths = Int32Array.from([4, 3]);
-  check('attentionGemm dropout', (tp) => attentionGemm(tp, q, k, v, { B, T, H, Dh }, lengths, undefined, 0.3), [q, k, v], { training: true });
+  for (const probCacheBytes of [0, undefined]) {
+    check(`attentionGemm dropout (cache ${probCacheBytes ?? 'default'})`, (tp) => attentionGemm(tp, q, k, v, { B, T, H, Dh }, lengths, { dropoutP: 0.3, probCacheBytes }), [q, k, v], { training: true });
+  }
   // dropout changes the output in training, not in eval
   const run = (training: boolean) => {
     const tp = new Tape(be, { training, seed: 1 });
-    const o = Float32Array.from(attentionGemm(tp, q, k, v, { B, T, H, Dh }, lengths, undefined, 0.3).data);
+    const o = Float32Array.from(attentionGemm(tp, q, k, v, { B, T, H, Dh }, lengths, { dropoutP: 0.3 }).data);
     tp.dispose();
     return o;
   };

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after as cleanup, test } from 'node:test';
 import { runCli } from '../../../src/cli/main.js';
 import { readH5ad } from '../../../src/io/index.js';
 import { saveLdvae, trainLdvae } from '../../../src/models/ldvae/index.js';
@@ -29,6 +29,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 
 test('scmix eval: trained checkpoint + real eval h5ad -> percell.csv, summary.json, --json line', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'scmix-evalcli-'));
+  cleanup(() => rmSync(dir, { recursive: true, force: true }));
   // a tiny LDVAE trained on the first 100 cells of the Kang fixture (its own genes)
   const ad = await readH5ad(join(FIX, 'eval.h5ad'));
   const model = await trainLdvae(ad, { nHidden: 16, nLatent: 4, nLayers: 1, epochs: 2, batchSize: 64, checkValEveryNEpoch: 0, checkpointEveryNEpoch: 0 });
@@ -56,6 +57,7 @@ test('scmix eval: trained checkpoint + real eval h5ad -> percell.csv, summary.js
 
 test('scmix eval: bad input gives one readable error and exit status 2', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'scmix-evalcli-bad-'));
+  cleanup(() => rmSync(dir, { recursive: true, force: true }));
   const missing = await cli(['eval', '--model', join(dir, 'nope'), '--data', join(FIX, 'eval.h5ad'), '--out', join(dir, 'o')]);
   assert.equal(missing.code, 2);
   assert.match(missing.err, /no model\.json/);

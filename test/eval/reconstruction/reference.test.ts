@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -81,6 +81,7 @@ test('live: reference weights through our loader, per-cell r within 1e-4', async
   const conv = join(import.meta.dirname, '..', '..', '..', 'src', 'models', 'ldvae', 'tools', 'npz_to_safetensors.py');
   if (!ldvae?.loadReferenceWeights || !existsSync(conv)) return t.skip('models/ldvae has no loadReferenceWeights / npz_to_safetensors.py yet');
   const dir = mkdtempSync(join(tmpdir(), 'scmix-evalref-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const g = spawnSync('/usr/bin/python3', [GEN, dir], { encoding: 'utf8' });
   assert.equal(g.status, 0, g.stderr);
   const st = join(dir, 'ref', 'weights.safetensors');

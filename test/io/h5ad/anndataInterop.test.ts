@@ -37,6 +37,7 @@ for (const compression of ['none', 'gzip'] as const) {
       assert.equal(py.X.dtype, 'float32');
       assert.equal(py.X.indptr, 'int32');
       assert.deepEqual(py.X.dense, rows(Float64Array.from(toDense(a.X)), g));
+      assert.deepEqual(py.backed_rows_1_3, py.X.dense.slice(1, 3), 'backed=\'r\' partial read');
       assert.deepEqual(py.obs_names, a.obs.index);
       assert.deepEqual(py.var_names, a.var.index);
       // obs: values and dtypes exactly as pandas reports them

@@ -65,7 +65,7 @@ for (const compression of ['none', 'gzip'] as const) {
   });
 }
 
-test('a large X (9M nonzeros) is written in pieces and streams back exactly', async () => {
+test('a large X (9M nonzeros) is written in pieces (with progress) and streams back exactly', async () => {
   // 9M nonzeros > the 8M-element write piece, so data/indices go through resize + write_slice.
   const nRows = 3000, nCols = 3000;
   const indptr = new Int32Array(nRows + 1);
@@ -80,7 +80,16 @@ test('a large X (9M nonzeros) is written in pieces and streams back exactly', as
     layers: new Map(), obsm: new Map(), varm: new Map(), uns: {},
   };
   const path = join(dir, 'big.h5ad');
-  await writeH5ad(path, a);
+  const wrote: number[] = [];
+  await writeH5ad(path, a, { onProgress: (done, total) => { assert.equal(total, nRows * nCols); wrote.push(done); } });
+  assert.ok(wrote.length >= 3, 'several progress calls for a piecewise write');
+  assert.deepEqual(wrote, [...wrote].sort((x, y) => x - y), 'progress never goes back');
+  assert.equal(wrote[wrote.length - 1], nRows * nCols);
+  const readRows: number[] = [];
+  const full = await readH5ad(path, { onProgress: (done, total) => { assert.equal(total, nRows); readRows.push(done); } });
+  assert.equal(readRows[readRows.length - 1], nRows);
+  assert.equal(full.X.data.length, nRows * nCols);
+  assert.equal(full.X.data[nRows * nCols - 1], data[nRows * nCols - 1]);
   const r = await openH5ad(path);
   try {
     assert.equal(r.xInfo.nnz, nRows * nCols);
@@ -142,5 +151,19 @@ test('edge shapes round trip: zero nonzeros, zero rows, empty categories, empty 
       assert.deepEqual(frameJson(b.obs), frameJson(a.obs));
       assert.deepEqual(b.uns, { empty: new Float64Array(0), note: '' });
     }
+  }
+});
+
+test('a Float64Array indptr below 2^31 nonzeros is written as int32, like scipy', async () => {
+  const a = sampleAnnData();
+  const X = { ...a.X, indptr: Float64Array.from(a.X.indptr) };
+  const path = join(dir, 'ptr64.h5ad');
+  await writeH5ad(path, { ...a, X });
+  const r = await openH5ad(path);
+  try {
+    assert.equal(r.xInfo.indptrDtype, 'int32');
+    assert.deepEqual(toDense(await r.readMatrix()), toDense(a.X));
+  } finally {
+    r.close();
   }
 });

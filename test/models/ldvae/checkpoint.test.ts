@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadLdvae, trainLdvae, LdvaeModel, parseLdvaeConfig, saveLdvae, alignQuery } from '../../../src/models/ldvae/index.js';
+import { loadLdvae, trainLdvae, LdvaeModel, parseLdvaeConfig, alignQuery } from '../../../src/models/ldvae/index.js';
 import { referenceBackend, createBackend } from '../../../src/engine/backends/index.js';
 import type { Backend } from '../../../src/engine/backend.js';
 import { readSafetensors } from '../../../src/io/safetensors.js';
@@ -138,5 +138,4 @@ test('inference on the golden weights: latent is the posterior mean; expression 
   // residual statistics: observed - predicted per gene, consistent with its parts
   const rs = m.residualStats(X, { sample: false });
   for (let j = 0; j < 40; j++) assert.ok(Math.abs(rs.meanResidual[j] - (rs.meanObserved[j] - rs.meanPredicted[j])) < 1e-12);
-  void saveLdvae;
 });

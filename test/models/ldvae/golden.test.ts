@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readSafetensors } from '../../../src/io/safetensors.js';
 import { referenceBackend, createBackend } from '../../../src/engine/backends/index.js';
 import type { Backend } from '../../../src/engine/backend.js';
-import { initState, toTorchLayout, transpose, tensorSpecs } from '../../../src/models/ldvae/params.js';
+import { initState, transpose, tensorSpecs } from '../../../src/models/ldvae/params.js';
 import { loadStateTensors, stateToTensors } from '../../../src/models/ldvae/stateDict.js';
 import { createWorkspace, step } from '../../../src/models/ldvae/module.js';
 import { adamUpdate, createAdamState } from '../../../src/models/ldvae/optimizer.js';
@@ -137,8 +137,6 @@ function goldenCase(be: Backend): void {
       nState++;
     }
     assert.equal(nState, 44);
-    // loadings = diag(gamma / sqrt(running_var + eps)) W on the INITIAL weights (golden file semantics)
-    void toTorchLayout;
   }
   assert.deepEqual(failures.slice(0, 20), [], `${failures.length} elements out of tolerance`);
   const worst = Object.entries(report).sort((a, b) => b[1] - a[1]).slice(0, 5);

@@ -5,6 +5,13 @@ import { accumulate, type Tape } from '../tape.js';
 /** Query rows per tile: bounds the score tile at QUERY_TILE x T floats (2 MB at T = 2048). */
 const QUERY_TILE = 256;
 
+/**
+ * When the probabilities of one call fit in this many bytes (B*H*T*T*4: 64 MiB for one
+ * 2048-token cell with 4 heads), the forward keeps them for the backward, which then skips the
+ * score GEMM and softmax recomputation (as torch, which keeps them always). Larger calls recompute.
+ */
+const PROB_CACHE_BYTES = 128 * 1024 * 1024;
+
 /** [B, T, nH, Dh] (Linear layout) -> [B, nH, T, Dh] (one contiguous matrix per head), or back. */
 function permuteHeads(src: F32, dst: F32, B: number, T: number, nH: number, Dh: number, toHeadMajor: boolean): void {
   for (let b = 0; b < B; b++) {
@@ -27,9 +34,13 @@ function permuteHeads(src: F32, dst: F32, B: number, T: number, nH: number, Dh: 
  */
 export function attentionGemm(
   t: Tape, q: Tensor, k: Tensor, v: Tensor,
-  dims: { B: number; T: number; H: number; Dh: number }, lengths: I32, scale = 1 / Math.sqrt(dims.Dh), dropoutP = 0,
+  dims: { B: number; T: number; H: number; Dh: number }, lengths: I32,
+  opts: { scale?: number; dropoutP?: number; probCacheBytes?: number } = {},
 ): Tensor {
   const { B, T, H: nH, Dh } = dims;
+  const scale = opts.scale ?? 1 / Math.sqrt(Dh);
+  const dropoutP = opts.dropoutP ?? 0;
+  const cacheBytes = opts.probCacheBytes ?? PROB_CACHE_BYTES;
   const n = B * T * nH * Dh;
   for (const [name, x] of [['q', q], ['k', k], ['v', v]] as const) {
     if (x.size !== n) throw new RangeError(`attention: ${name} has ${x.size} values, expected B*T*H*Dh = ${n}`);
@@ -67,11 +78,19 @@ export function attentionGemm(
       }
     }
   };
+  // probabilities of tile (b, h, i0) live at ((b*H + h)*T + i0)*T = (at / Dh) * T, as the masks
+  const cache = out.requiresGrad && B * nH * T * T * 4 <= cacheBytes ? t.f32(B * nH * T * T) : null;
   tiles((L, rows, Q, K, V, at) => {
+    const off = (at / Dh) * T;
+    const Pt = cache ? cache.subarray(off, off + rows * L) : P;
     be.gemm(false, true, rows, L, Dh, scale, Q, K, 0, S); // [rows, L] scores
-    be.softmaxRows(rows, L, S, P);
-    if (pDrop > 0) be.dropout(rows * L, pDrop, seed, (at / Dh) * T, P, P);
-    be.gemm(false, false, rows, Dh, L, 1, P, V, 0, oh.subarray(at, at + rows * Dh));
+    be.softmaxRows(rows, L, S, Pt);
+    let Pv = Pt;
+    if (pDrop > 0) {
+      be.dropout(rows * L, pDrop, seed, off, Pt, P); // the cache keeps the pre-dropout P
+      Pv = P;
+    }
+    be.gemm(false, false, rows, Dh, L, 1, Pv, V, 0, oh.subarray(at, at + rows * Dh));
   });
   permuteHeads(oh, out.data, B, T, nH, Dh, false);
   t.release(oh);
@@ -90,20 +109,25 @@ export function attentionGemm(
     const mask = pDrop > 0 ? t.f32(tq * T) : null;
     tiles((L, rows, Q, K, V, at, base) => {
       const dO = doh.subarray(at, at + rows * Dh);
-      be.gemm(false, true, rows, L, Dh, scale, Q, K, 0, S);
-      be.softmaxRows(rows, L, S, P);
+      const off = (at / Dh) * T;
+      let Pt = P;
+      if (cache) Pt = cache.subarray(off, off + rows * L);
+      else {
+        be.gemm(false, true, rows, L, Dh, scale, Q, K, 0, S);
+        be.softmaxRows(rows, L, S, P);
+      }
       be.gemm(false, true, rows, L, Dh, 1, dO, V, 0, dP); // dP' = dO Vᵀ
       if (pDrop > 0) {
         // P' = dropout(P): dV uses P', and d/dP of dropout is the same mask and scale (one
         // hashing pass writes both; the mask is then applied with cheap elementwise kernels)
-        be.dropout(rows * L, pDrop, seed, (at / Dh) * T, P, S, mask!);
+        be.dropout(rows * L, pDrop, seed, off, Pt, S, mask!);
         be.gemm(true, false, L, Dh, rows, 1, S, dO, 1, dvh.subarray(base, base + L * Dh)); // dV += P'ᵀ dO
         be.binary('mul', rows * L, dP, mask!, dP);
         be.axpby(rows * L, 1 / (1 - pDrop), dP, 0, dP, dP);
       } else {
-        be.gemm(true, false, L, Dh, rows, 1, P, dO, 1, dvh.subarray(base, base + L * Dh)); // dV += Pᵀ dO
+        be.gemm(true, false, L, Dh, rows, 1, Pt, dO, 1, dvh.subarray(base, base + L * Dh)); // dV += Pᵀ dO
       }
-      be.softmaxRowsBackward(rows, L, P, dP, dS);
+      be.softmaxRowsBackward(rows, L, Pt, dP, dS);
       be.gemm(false, false, rows, Dh, L, scale, dS, K, 0, dqh.subarray(at, at + rows * Dh)); // dQ = s dS K
       be.gemm(true, false, L, Dh, rows, scale, dS, Q, 1, dkh.subarray(base, base + L * Dh)); // dK += s dSᵀ Q
     });
@@ -116,6 +140,9 @@ export function attentionGemm(
     }
     for (const b of [doh, dqh, dkh, dvh, dP, dS, tmp]) t.release(b);
     if (mask) t.release(mask);
+    if (cache) t.release(cache);
+    t.release(S);
+    t.release(P);
   });
   return out;
 }

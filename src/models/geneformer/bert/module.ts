@@ -36,7 +36,7 @@ export function encoderLayer(t: Tape, l: BertLayerParams, c: BertModelConfig, h:
   const dims = { B: batch.B, T: batch.T, H: nH, Dh };
   // only the GEMM path can drop attention probabilities (the fused kernels never hold them)
   const ctx = c.attentionImpl === 'gemm'
-    ? attentionGemm(t, q, k, v, dims, batch.lengths, 1 / Math.sqrt(Dh), c.attentionProbsDropoutProb)
+    ? attentionGemm(t, q, k, v, dims, batch.lengths, { dropoutP: c.attentionProbsDropoutProb })
     : attention(t, q, k, v, dims, batch.lengths);
   const a = layerNorm(t, add(t, h, dropout(t, linear(t, ctx, l.o, l.ob), c.hiddenDropoutProb)), l.ln1g, l.ln1b, c.layerNormEps);
   const f = linear(t, unary(t, c.hiddenAct, linear(t, a, l.f1, l.f1b)), l.f2, l.f2b); // [B*T, F] -> [B*T, H]
