@@ -3,16 +3,12 @@
  * order never depends on component order or hashing (the study's `list(set(...))` order was
  * arbitrary; evaluation aligns genes by id, so any fixed order is equivalent).
  */
+import { intersectGenes } from '../data/index.js';
 import type { PreparedSource } from './prepareSource.js';
 
 export function intersectGeneIds(sources: readonly PreparedSource[]): string[] {
-  if (sources.length === 0) return [];
-  let acc = new Set(sources[0].geneIds.filter((x): x is string => x !== null));
-  for (const s of sources.slice(1)) {
-    const have = new Set(s.geneIds);
-    acc = new Set([...acc].filter((g) => have.has(g)));
-  }
-  return [...acc].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const lists = sources.map((s) => s.geneIds.filter((x): x is string => x !== null));
+  return intersectGenes(lists).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /**

@@ -5,7 +5,7 @@
  * with the YAML line of the rule, before any corpus is written or model trained.
  */
 import { ScmixError } from '../errors.js';
-import { Rng, deriveSeed } from '../data/rng.js';
+import { Rng, SYMBOL_COLUMNS, buildSymbolMap, deriveSeed, qcOfCsr, stripEnsemblVersion } from '../data/index.js';
 import type { Frame } from '../io/index.js';
 import type { CellSource } from './cellSource.js';
 import { columnNames, columnNumbers, columnStrings, sameValue } from './frameColumn.js';
@@ -40,8 +40,6 @@ export interface PrepareContext {
   readGct(path: string): Promise<{ rowMeta: Frame; rowIds: string[]; colIds: string[]; nCols: number; values: Float64Array }>;
   onProgress?: (done: number, total: number) => void;
 }
-
-const SYMBOL_COLUMNS = ['feature_name', 'gene_symbols', 'gene_name', 'Gene', 'symbol', 'gene_symbol'];
 
 /**
  * @throws CONFIG_INVALID (a rule names a missing column; lists the columns there are),
@@ -116,22 +114,14 @@ export function availableCells(p: PreparedSource, spec: Source, seed: number): I
   return Int32Array.from(pick, (i) => p.passing[i]);
 }
 
-/** Per-cell total counts and mito fraction from X, streamed in row blocks. */
+/** Per-cell total counts and mito fraction from X, streamed in row blocks (data room's qcOfCsr). */
 function rowQc(src: CellSource, isMito: Uint8Array, onProgress?: (done: number, total: number) => void) {
   const total = new Float64Array(src.nCells);
   const mito = new Float64Array(src.nCells);
   for (const { start, csr } of src.blocks(8192)) {
-    for (let r = 0; r < csr.nRows; r++) {
-      let t = 0;
-      let m = 0;
-      for (let p = Number(csr.indptr[r]); p < Number(csr.indptr[r + 1]); p++) {
-        t += csr.data[p];
-        if (isMito[csr.indices[p]]) m += csr.data[p];
-      }
-      total[start + r] = t;
-      // pct_mito = X[:, mito].sum / X.sum; an empty cell has NaN and fails the `< max` test.
-      mito[start + r] = m / t;
-    }
+    const q = qcOfCsr(csr, isMito);
+    total.set(q.totalCounts, start);
+    mito.set(q.mitoFraction, start);
     onProgress?.(start + csr.nRows, src.nCells);
   }
   return { total, mito };
@@ -141,8 +131,9 @@ type NeedColumn = (frame: Frame, col: string, path: (string | number)[], what: s
 
 async function resolveGenes(study: ParsedStudy, name: string, spec: Source, v: Frame, ctx: PrepareContext, needColumn: NeedColumn) {
   const g = spec.genes;
-  const strip = (id: string) => (g.stripVersion ? id.replace(/\.\d+$/, '') : id);
-  const symbolCol = g.symbols ?? SYMBOL_COLUMNS.find((c) => v.columns.has(c)) ?? (g.ids === undefined || g.ids !== 'index' ? 'index' : undefined);
+  // Only Ensembl-shaped ids lose a version suffix (symbols such as AL627309.1 keep theirs).
+  const strip = (id: string) => (g.stripVersion ? stripEnsemblVersion(id) : id);
+  const symbolCol = g.symbols ?? SYMBOL_COLUMNS.find((c: string) => v.columns.has(c)) ?? (g.ids === undefined || g.ids !== 'index' ? 'index' : undefined);
   if (g.symbols !== undefined) needColumn(v, g.symbols, ['genes', 'symbols'], 'gene symbol');
   const symbols: (string | null)[] | null = symbolCol ? columnStrings(v, symbolCol) : null;
   let geneIds: (string | null)[];
@@ -159,12 +150,12 @@ async function resolveGenes(study: ParsedStudy, name: string, spec: Source, v: F
     } else {
       const other = study.config.sources[g.mapSymbolsFrom!];
       const ov = await ctx.varOf(g.mapSymbolsFrom!);
-      const oSym = other.genes.symbols ?? SYMBOL_COLUMNS.find((c) => ov.columns.has(c));
+      const oSym = other.genes.symbols ?? SYMBOL_COLUMNS.find((c: string) => ov.columns.has(c));
       if (!oSym || other.genes.ids === undefined)
         throw new ScmixError('CONFIG_INVALID', `${study.locate(['sources', name, 'genes', 'mapSymbolsFrom'])}: source "${g.mapSymbolsFrom}" must declare genes.ids and have a symbol column to map through`);
-      const ids = columnStrings(ov, other.genes.ids);
-      // A plain loop like the study's: for a duplicated symbol the last id wins.
-      columnStrings(ov, oSym).forEach((s, i) => map.set(s, other.genes.stripVersion ? ids[i].replace(/\.\d+$/, '') : ids[i]));
+      const ids = columnStrings(ov, other.genes.ids).map((id) => (other.genes.stripVersion ? stripEnsemblVersion(id) : id));
+      // Like the study's Python loop: for a duplicated symbol the last id wins.
+      for (const [sym, id] of buildSymbolMap(columnStrings(ov, oSym), ids)) map.set(sym, id);
     }
     geneIds = symbols!.map((s) => (s === null ? null : map.get(s) ?? null));
   }

@@ -5,7 +5,7 @@
  * without replacement from the part. Same seed => same cells; rows stay in file order.
  */
 import { ScmixError } from '../errors.js';
-import { Rng, deriveSeed } from '../data/rng.js';
+import { Rng, deriveSeed } from '../data/index.js';
 import type { ParsedStudy } from './parseStudy.js';
 
 /** Cells of one split part (ascending). `available` must be ascending. */
