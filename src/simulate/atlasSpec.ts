@@ -39,7 +39,7 @@ export const CELL_TYPES = {
   GMP: ct('granulocyte monocyte progenitor', { HSC: 0.4, GMP: 1, PROLIF: 0.7, MONO: 0.3 }),
   ERY: ct('erythroid progenitor', { ERY: 1.1, PROLIF: 0.6, HSC: 0.2 }),
   BLAST: ct('Malignant', { MALIG: 1, HSC: 0.5, PROLIF: 0.8, MONO: 0.2 }),
-  AML: ct('Malignant', { MALIG: 0.5, AMLX: 1.2, HSC: 0.6, GMP: 0.3, PROLIF: 0.8 }),
+  AML: ct('Malignant', { MALIG: 0.35, AMLX: 1.4, HSC: 0.4, GMP: 0.3, PROLIF: 0.6 }),
   K562: ct('K562', { K562: 1.2, PROLIF: 1, ERY: 0.3, STRESS1: 1.2, STRESS2: 1.2, STRESS3: 1.2 }),
   JURKAT: ct('Jurkat', { JURKAT: 1.2, PROLIF: 1, T: 0.4, STRESS1: 1.2, STRESS2: 1.2, STRESS3: 1.2 }),
   ESC: ct('embryonic stem cell', { PLURI: 1.1, PROLIF: 0.6 }),

@@ -9,7 +9,7 @@
  * count is Poisson(mu * Gamma(theta_g)/theta_g), i.e. NB with gene-specific dispersion theta_g.
  * About 5% of cells get a low library and 5% a high mito fraction, so they fail the study's QC.
  */
-import { Rng } from '../data/rng.js';
+import { Rng } from '../data/index.js';
 import type { AnnData, Column, Csr, Frame } from '../io/index.js';
 import { CELL_TYPES, MT_GENES, PROGRAMS, SOURCES, type CellTypeKey, type Program, type SourceSpec } from './atlasSpec.js';
 

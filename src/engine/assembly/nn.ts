@@ -54,12 +54,31 @@ export function batchNormInference(M: i32, N: i32, x: usize, gamma: usize, beta:
 }
 
 export function batchNormBackward(M: i32, N: i32, x: usize, dy: usize, gamma: usize, mean: usize, invStd: usize, dx: usize, dgamma: usize, dbeta: usize, acc: usize, lo: i32, hi: i32): void {
+  // Same float64 operations, in the same order per element, as the scalar definition; the columns
+  // are just taken two float64 lanes at a time. acc: 3*(hi-lo) f64 (sum dy, sum dy*xhat, gamma*invStd/M).
   const w = hi - lo;
-  const sdy = acc, sdyx = acc + <usize>w * 8;
-  for (let j = 0; j < w; j++) { store<f64>(sdy + <usize>j * 8, 0); store<f64>(sdyx + <usize>j * 8, 0); }
+  const sdy = acc, sdyx = acc + <usize>w * 8, kk = acc + <usize>w * 16;
+  memory.fill(acc, 0, <usize>w * 16);
+  const w4 = lo + ((w >> 2) << 2);
   for (let i = 0; i < M; i++) {
     const off = <usize>i * <usize>N * 4;
-    for (let j = lo; j < hi; j++) {
+    let j = lo;
+    for (; j < w4; j += 4) {
+      const gv = v128.load(at(dy + off, j));
+      const xv = v128.load(at(x + off, j));
+      const mv = v128.load(at(mean, j));
+      const iv = v128.load(at(invStd, j));
+      const g0 = f64x2.promote_low_f32x4(gv), g1 = f64x2.promote_low_f32x4(v128.shuffle<f32>(gv, gv, 2, 3, 2, 3));
+      const xh0 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xv), f64x2.promote_low_f32x4(mv)), f64x2.promote_low_f32x4(iv));
+      const xh1 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(xv, xv, 2, 3, 2, 3)), f64x2.promote_low_f32x4(v128.shuffle<f32>(mv, mv, 2, 3, 2, 3))),
+        f64x2.promote_low_f32x4(v128.shuffle<f32>(iv, iv, 2, 3, 2, 3)));
+      const a = sdy + <usize>(j - lo) * 8, b = sdyx + <usize>(j - lo) * 8;
+      v128.store(a, f64x2.add(v128.load(a), g0));
+      v128.store(a, f64x2.add(v128.load(a, 16), g1), 16);
+      v128.store(b, f64x2.add(v128.load(b), f64x2.mul(g0, xh0)));
+      v128.store(b, f64x2.add(v128.load(b, 16), f64x2.mul(g1, xh1)), 16);
+    }
+    for (; j < hi; j++) {
       const g = <f64>load<f32>(at(dy + off, j));
       const xh = (<f64>load<f32>(at(x + off, j)) - <f64>load<f32>(at(mean, j))) * <f64>load<f32>(at(invStd, j));
       const a = sdy + <usize>(j - lo) * 8, b = sdyx + <usize>(j - lo) * 8;
@@ -70,14 +89,30 @@ export function batchNormBackward(M: i32, N: i32, x: usize, dy: usize, gamma: us
   for (let j = lo; j < hi; j++) {
     store<f32>(at(dbeta, j), load<f32>(at(dbeta, j)) + <f32>load<f64>(sdy + <usize>(j - lo) * 8));
     store<f32>(at(dgamma, j), load<f32>(at(dgamma, j)) + <f32>load<f64>(sdyx + <usize>(j - lo) * 8));
+    store<f64>(kk + <usize>(j - lo) * 8, <f64>load<f32>(at(gamma, j)) * <f64>load<f32>(at(invStd, j)) / <f64>M);
   }
+  const vM = f64x2.splat(<f64>M);
   for (let i = 0; i < M; i++) {
     const off = <usize>i * <usize>N * 4;
-    for (let j = lo; j < hi; j++) {
+    let j = lo;
+    for (; j < w4; j += 4) {
+      const gv = v128.load(at(dy + off, j));
+      const xv = v128.load(at(x + off, j));
+      const mv = v128.load(at(mean, j));
+      const iv = v128.load(at(invStd, j));
+      const xh0 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xv), f64x2.promote_low_f32x4(mv)), f64x2.promote_low_f32x4(iv));
+      const xh1 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(xv, xv, 2, 3, 2, 3)), f64x2.promote_low_f32x4(v128.shuffle<f32>(mv, mv, 2, 3, 2, 3))),
+        f64x2.promote_low_f32x4(v128.shuffle<f32>(iv, iv, 2, 3, 2, 3)));
+      const q = <usize>(j - lo) * 8;
+      const v0 = f64x2.mul(v128.load(kk + q), f64x2.sub(f64x2.sub(f64x2.mul(vM, f64x2.promote_low_f32x4(gv)), v128.load(sdy + q)), f64x2.mul(xh0, v128.load(sdyx + q))));
+      const v1 = f64x2.mul(v128.load(kk + q, 16), f64x2.sub(f64x2.sub(f64x2.mul(vM, f64x2.promote_low_f32x4(v128.shuffle<f32>(gv, gv, 2, 3, 2, 3))), v128.load(sdy + q, 16)),
+        f64x2.mul(xh1, v128.load(sdyx + q, 16))));
+      v128.store(at(dx + off, j), v128.shuffle<f32>(f32x4.demote_f64x2_zero(v0), f32x4.demote_f64x2_zero(v1), 0, 1, 4, 5));
+    }
+    for (; j < hi; j++) {
       const is = <f64>load<f32>(at(invStd, j));
       const xh = (<f64>load<f32>(at(x + off, j)) - <f64>load<f32>(at(mean, j))) * is;
-      const k = <f64>load<f32>(at(gamma, j)) * is / <f64>M;
-      const v = k * (<f64>M * <f64>load<f32>(at(dy + off, j)) - load<f64>(sdy + <usize>(j - lo) * 8) - xh * load<f64>(sdyx + <usize>(j - lo) * 8));
+      const v = load<f64>(kk + <usize>(j - lo) * 8) * (<f64>M * <f64>load<f32>(at(dy + off, j)) - load<f64>(sdy + <usize>(j - lo) * 8) - xh * load<f64>(sdyx + <usize>(j - lo) * 8));
       store<f32>(at(dx + off, j), <f32>v);
     }
   }

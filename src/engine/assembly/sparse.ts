@@ -113,3 +113,59 @@ export function spmmT(M: i32, K: i32, N: i32, indptr: usize, indices: usize, val
     }
   }
 }
+
+/**
+ * CSR rows [0, M) (K columns) to CSC: colptr [K+1], rows/vals [nnz] in row order within each
+ * column (a stable counting sort), so the CSC products below add the nonzeros in the same order as
+ * the row-wise loops. log1p is applied to the values here, once.
+ */
+export function csrToCsc(M: i32, K: i32, indptr: usize, indices: usize, values: usize, colptr: usize, rows: usize, vals: usize, log1p: i32): void {
+  memory.fill(colptr, 0, <usize>(K + 1) * 4);
+  const p0 = load<i32>(indptr), p1 = load<i32>(indptr + <usize>M * 4);
+  for (let p = p0; p < p1; p++) {
+    const a = colptr + <usize>(load<i32>(indices + <usize>p * 4) + 1) * 4;
+    store<i32>(a, load<i32>(a) + 1);
+  }
+  for (let k = 0; k < K; k++) {
+    const a = colptr + <usize>(k + 1) * 4;
+    store<i32>(a, load<i32>(a) + load<i32>(a - 4));
+  }
+  // colptr[k] is the write cursor of column k; afterwards it holds the end of column k
+  for (let i = 0; i < M; i++) {
+    const end = load<i32>(indptr + <usize>(i + 1) * 4);
+    for (let p = load<i32>(indptr + <usize>i * 4); p < end; p++) {
+      const a = colptr + <usize>load<i32>(indices + <usize>p * 4) * 4;
+      const q = load<i32>(a);
+      store<i32>(a, q + 1);
+      store<i32>(rows + <usize>q * 4, i);
+      store<f32>(vals + <usize>q * 4, val(values, p, log1p));
+    }
+  }
+  for (let k = K; k > 0; k--) store<i32>(colptr + <usize>k * 4, load<i32>(colptr + <usize>(k - 1) * 4));
+  store<i32>(colptr, 0);
+}
+
+/**
+ * spmmT from the CSC of A: C[K,N] = beta*C + A^T D for output rows [lo, hi). Each output row is
+ * written once (no zero-fill pass, no read-modify-write of the [K,N] output per nonzero) and the
+ * rows of D [M,N] stay in cache; same additions in the same order as spmmT.
+ */
+export function spmmTCsc(N: i32, colptr: usize, rows: usize, vals: usize, D: usize, beta: f32, C: usize, lo: i32, hi: i32): void {
+  const ld = <usize>N * 4;
+  for (let k = lo; k < hi; k++) {
+    const c = C + <usize>k * ld;
+    scaleRow(c, N, beta);
+    let q = load<i32>(colptr + <usize>k * 4);
+    const end = load<i32>(colptr + <usize>(k + 1) * 4);
+    for (; q + 4 <= end; q += 4) {
+      axpy4(c, D + <usize>load<i32>(rows + <usize>q * 4) * ld, D + <usize>load<i32>(rows + <usize>(q + 1) * 4) * ld,
+        D + <usize>load<i32>(rows + <usize>(q + 2) * 4) * ld, D + <usize>load<i32>(rows + <usize>(q + 3) * 4) * ld,
+        load<f32>(vals + <usize>q * 4), load<f32>(vals + <usize>(q + 1) * 4), load<f32>(vals + <usize>(q + 2) * 4), load<f32>(vals + <usize>(q + 3) * 4), N);
+    }
+    for (; q + 2 <= end; q += 2) {
+      axpy2(c, D + <usize>load<i32>(rows + <usize>q * 4) * ld, D + <usize>load<i32>(rows + <usize>(q + 1) * 4) * ld,
+        load<f32>(vals + <usize>q * 4), load<f32>(vals + <usize>(q + 1) * 4), N);
+    }
+    if (q < end) axpy1(c, D + <usize>load<i32>(rows + <usize>q * 4) * ld, load<f32>(vals + <usize>q * 4), N);
+  }
+}

@@ -63,7 +63,7 @@ export function wasmNnKernels(c: NnContext): NnKernels {
       for (const [k, a] of [['gamma', gamma], ['mean', mean], ['invStd', invStd], ['dgamma', dgamma], ['dbeta', dbeta]] as const) need('batchNormBackward', k, a, N);
       call(() => {
         const px = inp(x), pdy = inp(dy), pg = inp(gamma), pm = inp(mean), pi = inp(invStd), pdx = outp(dx), pdg = outp(dgamma), pdb = outp(dbeta);
-        const s = c.scratch(N * 16);
+        const s = c.scratch(N * 24);
         par('batchNormBackward', N, colsMin(M), (lo, hi, t) => [M, N, px, pdy, pg, pm, pi, pdx, pdg, pdb, s.base + t * s.stride(), lo, hi]);
       });
     },

@@ -9,6 +9,7 @@ import type { AnnData, Column, Csr, Frame } from '../annData.js';
 import { withAtomicPath } from '../atomic.js';
 import { initH5 } from './h5.js';
 import { patchBools } from './patchBools.js';
+import { stripHdf5Times } from './stripTimes.js';
 import { writeCsr, writeDense, writeDict, writeFrame, writeUnsValue, type WriteCtx } from './writeElem.js';
 
 export interface WriteH5adOptions {
@@ -113,5 +114,7 @@ export async function writeH5ad(path: string, adata: AnnData, opts: WriteH5adOpt
       f.close();
     }
     await patchBools(tmp, ctx.pending, ctx.gzip);
+    // same AnnData -> same bytes: drop libhdf5's object timestamps
+    stripHdf5Times(tmp);
   });
 }
