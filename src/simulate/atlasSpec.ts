@@ -74,6 +74,8 @@ export interface SourceSpec {
   readonly kind: 'sctab' | 'cca' | 'perturb' | 'tf' | 'brain';
   /** extra constant obs columns */
   readonly constants?: Readonly<Record<string, string>>;
+  /** cells of this batch drawn as type `from` become type `to` (a held-out study's own biology) */
+  readonly heldOut?: { readonly batch: string; readonly from: CellTypeKey; readonly to: CellTypeKey };
 }
 
 /**
@@ -86,7 +88,7 @@ export const SOURCES: readonly SourceSpec[] = [
   { name: 'blood_test', role: 'healthy blood (scTab blood TEST; eval)', nCells: 600, types: { T: 4, B: 2, NK: 1.5, MONO: 2.5 }, geneStyle: 'sctab', dropGenes: 0, batches: ['dsD'], kind: 'sctab', constants: { tissue_general: 'blood' } },
   { name: 'bone_marrow', role: 'bone marrow (scTab bone marrow TRAIN+TEST)', nCells: 1500, types: { HSC: 2, GMP: 2, ERY: 2, MONO: 1, B: 1, T: 1 }, geneStyle: 'sctab', dropGenes: 0, batches: ['bmA', 'bmB'], kind: 'sctab', constants: { tissue_general: 'bone marrow' } },
   { name: 'bone_marrow_val', role: 'bone marrow (scTab VAL; eval)', nCells: 600, types: { HSC: 2, GMP: 2, ERY: 2, MONO: 1, B: 1, T: 1 }, geneStyle: 'sctab', dropGenes: 0, batches: ['bmC'], kind: 'sctab', constants: { tissue_general: 'bone marrow' } },
-  { name: 'cca_hematologic', role: '3CA hematologic (malignant + TME; holds the held-out AML study)', nCells: 2400, types: { BLAST: 6, T: 1, MONO: 1 }, geneStyle: 'symbols', dropGenes: 0.02, batches: ['Tyler2024sim', 'Gavish2023sim', 'vanGalen2019sim'], kind: 'cca' },
+  { name: 'cca_hematologic', role: '3CA hematologic (malignant + TME; holds the held-out AML study)', nCells: 2400, types: { BLAST: 6, T: 1, MONO: 1 }, geneStyle: 'symbols', dropGenes: 0.02, batches: ['Tyler2024sim', 'Gavish2023sim', 'vanGalen2019sim'], kind: 'cca', heldOut: { batch: 'vanGalen2019sim', from: 'BLAST', to: 'AML' } },
   { name: 'k562', role: 'Perturb-seq K562 essential', nCells: 1200, types: { K562: 1 }, geneStyle: 'tenx', dropGenes: 0.01, batches: ['1', '2', '3'], kind: 'perturb' },
   { name: 'jurkat', role: 'Perturb-seq Jurkat essential', nCells: 1200, types: { JURKAT: 1 }, geneStyle: 'tenx', dropGenes: 0.01, batches: ['1', '2', '3'], kind: 'perturb' },
   { name: 'tf_atlas', role: 'TF differentiation atlas (Joung-like)', nCells: 2400, types: { ESC: 1, TF_NEURO: 1.5, TF_EPI: 1.5, TF_HEME: 1 }, geneStyle: 'symbols', dropGenes: 0.02, batches: ['r1', 'r2'], kind: 'tf' },

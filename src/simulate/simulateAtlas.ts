@@ -168,11 +168,13 @@ function simulateSource(spec: SourceSpec, n: number, uni: Universe, tfSymbols: s
         extra = uni.genes[kd].symbol;
       }
     }
+    const b = rng.int(spec.batches.length);
+    // The held-out study's malignant cells are their own type (private AMLX program).
+    if (spec.heldOut && spec.batches[b] === spec.heldOut.batch && typeKey === spec.heldOut.from) typeKey = spec.heldOut.to;
     const type = CELL_TYPES[typeKey];
     act.fill(0);
     for (const [p, a] of Object.entries(type.programs)) act[PROGRAMS.indexOf(p as Program)] = a * Math.max(0, 1 + 0.3 * rng.normal());
     if (stress) for (let s = 0; s < 3; s++) act[PROGRAMS.indexOf(`STRESS${s + 1}` as Program)] *= stress[s];
-    const b = rng.int(spec.batches.length);
     // Softmax over nuclear genes of base + programs + batch shift.
     let mx = -Infinity;
     for (let g = 0; g < G; g++) {

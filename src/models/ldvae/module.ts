@@ -50,7 +50,7 @@ export interface LdvaeWorkspace {
   readonly logits: F32; readonly dLogits: F32; /** [B,G] */
   readonly dPre: F32; readonly dD: F32; /** [B,G] decoder pre-BN activations and their gradient (backward only) */
   readonly Wf: F32; /** [G,K] folded decoder weight diag(a) W */
-  readonly bf: F32; readonly meanF: F32; readonly invStdF: F32; /** [G] folded decoder bias; batch stats for the BN backward */
+  readonly bf: F32; readonly meanF: F32; readonly invStdF: F32; readonly gammaF: F32; /** [G] folded decoder bias; mean, invStd, gamma arguments of the BN backward */
   readonly fold: DecoderFold;
   readonly dEll: F32; readonly rec: F32; readonly klZ: F32; readonly klL: F32; /** [B] */
   readonly dz: F32; /** [B,K] */
@@ -85,7 +85,7 @@ export function createWorkspace(backend: Backend, state: LdvaeState, maxB: numbe
     backend, dims: state.dims, maxB, dropout,
     zEnc: enc(names.zl, nLayers, 'z_encoder', K),
     lEnc: enc(() => names.ll, 1, 'l_encoder', 1),
-    logits: f(maxB * G), dLogits: f(g), dPre: f(g), dD: f(g), Wf: f(G * K), bf: f(G), meanF: f(G), invStdF: f(G), fold: createDecoderFold(G, K),
+    logits: f(maxB * G), dLogits: f(g), dPre: f(g), dD: f(g), Wf: f(G * K), bf: f(G), meanF: f(G), invStdF: f(G), gammaF: f(G), fold: createDecoderFold(G, K),
     dEll: f(maxB), rec: f(maxB), klZ: f(maxB), klL: f(maxB), dz: f(maxB * K), grads,
   };
 }
@@ -98,7 +98,7 @@ export function freeWorkspace(ws: LdvaeWorkspace): void {
     for (const l of e.layers) [l.a, l.r, l.h, l.mean, l.invStd].forEach(free);
     [e.qm, e.qvRaw, e.qv, e.sample, e.eps, e.dqm, e.dqvRaw, e.dh, e.dr, e.da].forEach(free);
   }
-  [ws.logits, ws.dLogits, ws.dPre, ws.dD, ws.Wf, ws.bf, ws.meanF, ws.invStdF, ws.dEll, ws.rec, ws.klZ, ws.klL, ws.dz].forEach(free);
+  [ws.logits, ws.dLogits, ws.dPre, ws.dD, ws.Wf, ws.bf, ws.meanF, ws.invStdF, ws.gammaF, ws.dEll, ws.rec, ws.klZ, ws.klL, ws.dz].forEach(free);
   ws.grads.forEach(free);
 }
 
@@ -171,8 +171,11 @@ export interface StepOptions {
   readonly varEps: number;
   /** dropout mask seed for this step (counter-based; ignored in eval mode) */
   readonly dropSeed: number;
-  /** update px_dropout_decoder running stats as scvi does (train mode only) */
-  readonly dropoutHead: boolean;
+  /**
+   * update px_dropout_decoder running stats as scvi does (train mode only); 'deferred' accumulates
+   * them in O(K^2) until flushDropoutHead (decoderBn.ts), the training loop's choice
+   */
+  readonly dropoutHead: boolean | 'deferred';
   /** write softmax(logits) here ([B,G]) if given */
   readonly rhoOut?: F32 | null;
   /** compute gradients (train mode) */

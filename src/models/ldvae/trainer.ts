@@ -16,6 +16,7 @@ import { ScmixError } from '../../errors.js';
 import { type LdvaeConfig, type LdvaeConfigInput, klWeightForEpoch, parseLdvaeConfig } from './config.js';
 import { initState } from './params.js';
 import { createWorkspace, freeWorkspace, step } from './module.js';
+import { flushDropoutHead } from './decoderBn.js';
 import { adamUpdate, createAdamState } from './optimizer.js';
 import { batchBounds, checkCounts, createBatchCsr, freeBatchCsr, epochOrder, libraryPrior, splitTrainValidation } from './cellBatches.js';
 import { type LdvaeHistoryRow, LdvaeModel } from './model.js';
@@ -63,7 +64,7 @@ export async function trainLdvae(adata: AnnData, cfgIn: LdvaeConfigInput | Ldvae
   const N = X.nRows;
   const G = X.nCols;
   if (genes.length !== G) throw new ScmixError('SHAPE_MISMATCH', `${source}: ${genes.length} gene names for ${G} columns`);
-  const { emptyCells } = checkCounts(X, source, adata.obs.index);
+  const { emptyCells } = checkCounts(X, source, adata.obs.index, genes);
   if (emptyCells > 0) hooks.onWarning?.(`${source}: ${emptyCells} cell(s) have zero total counts (kept; log-library 0 in the prior, as scvi does)`);
   const { train, validation } = splitTrainValidation(N, cfg.trainSize, cfg.seed);
   if (train.length < 2) {
@@ -112,7 +113,7 @@ export async function trainLdvae(adata: AnnData, cfgIn: LdvaeConfigInput | Ldvae
         for (let i = 0; i < B; i++) ws.lEnc.eps[i] = noise.normal();
         const r = step(ws, st, view, batch.logView, {
           train: true, klWeight, bn, varEps: cfg.varEps, dropSeed: deriveSeed(cfg.seed, 'ldvae-dropout', epoch, b),
-          dropoutHead: cfg.computeDropoutHead, backward: true,
+          dropoutHead: cfg.computeDropoutHead ? 'deferred' : false, backward: true,
         });
         if (!Number.isFinite(r.loss)) {
           throw new ScmixError('ENGINE_FAILURE', `${source}: the LDVAE loss became ${r.loss} at epoch ${epoch}, batch ${b}`, { hint: 'lower the learning rate (--lr); the last good checkpoint is unchanged' });
@@ -124,6 +125,7 @@ export async function trainLdvae(adata: AnnData, cfgIn: LdvaeConfigInput | Ldvae
         seen += B;
         hooks.onBatch?.({ epoch, batch: b, nBatches, cellsDone: seen, cellsPerEpoch: train.length, loss: r.loss });
       }
+      flushDropoutHead(ws, st); // the ZINB head's running stats, accumulated over the epoch
       const seconds = (performance.now() - t0) / 1000;
       const row: LdvaeHistoryRow = {
         epoch, elbo_train: (sRec + sKl) / seen, reconstruction_loss_train: sRec / seen, kl_local_train: sKl / seen,

@@ -24,10 +24,10 @@ const genes = (g: number) => Array.from({ length: g }, (_, i) => `G${i}`);
 test('NaN, negative and non-integer counts are refused with INPUT_VALUE naming the cell; no checkpoint is written', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ldvae-bad-'));
   try {
-    for (const [bad, re] of [[NaN, /NaN/], [-1, /negative/], [1.5, /non-integer/], [Infinity, /infinite/]] as const) {
+    for (const [bad, re] of [[NaN, /NaN/], [-1, /negative/], [1.5, /not a whole number/], [Infinity, /infinite/]] as const) {
       const d = counts(12, 6);
       d[2 * 6 + 3] = bad;
-      await assert.rejects(trainLdvae(makeAnnData(denseToCsr(d, 12, 6), genes(6)), tiny, { backend: be, outDir: dir, source: 'x.h5ad' }), code('INPUT_VALUE', new RegExp(`x\\.h5ad: cell c2 has .*${re.source}`)));
+      await assert.rejects(trainLdvae(makeAnnData(denseToCsr(d, 12, 6), genes(6)), tiny, { backend: be, outDir: dir, source: 'x.h5ad' }), code('INPUT_VALUE', new RegExp(`x\\.h5ad: value .* at cell "c2" \\(row 2\\), gene "G3" \\(column 3\\) is .*${re.source}`)));
     }
     assert.equal(existsSync(join(dir, 'model.json')), false);
   } finally {
