@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeAtlas } from '../src/simulate/index.js';
-import { buildStudyCorpora, loadStudy, zeroHdf5Times } from '../src/study/index.js';
+import { buildStudyCorpora, loadStudy } from '../src/study/index.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -35,8 +35,8 @@ try {
   // Sources: about 17% of simulated cells fail filters + QC; leave 20% headroom.
   log(`simulating sources for a ${nCells}-cell corpus in ${dir} ...`);
   const t0 = Date.now();
-  await writeAtlas(join(dir, 'atlas'), { seed: 0, scale: (half * 1.25) / 3000, only: ['blood'], afterWrite: (p) => void zeroHdf5Times(p) });
-  await writeAtlas(join(dir, 'atlas'), { seed: 1, scale: (half * 1.25) / 1500, only: ['bone_marrow'], afterWrite: (p) => void zeroHdf5Times(p) });
+  await writeAtlas(join(dir, 'atlas'), { seed: 0, scale: (half * 1.25) / 3000, only: ['blood'] });
+  await writeAtlas(join(dir, 'atlas'), { seed: 1, scale: (half * 1.25) / 1500, only: ['bone_marrow'] });
   log(`  simulated in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   writeFileSync(
     join(dir, 'study.yaml'),

@@ -15,10 +15,10 @@ export interface WriteAtlasResult {
 }
 
 /**
- * Simulate and write the atlas into `dir` (created). Files are written atomically; `afterWrite`
- * runs on each h5ad (the CLI zeroes HDF5 object times there, for byte-identical files).
+ * Simulate and write the atlas into `dir` (created). Files are written atomically and are
+ * byte-identical for the same options (writeH5ad zeroes HDF5 object times).
  */
-export async function writeAtlas(dir: string, opts: SimulateOptions & { afterWrite?: (path: string) => void } = {}): Promise<WriteAtlasResult> {
+export async function writeAtlas(dir: string, opts: SimulateOptions = {}): Promise<WriteAtlasResult> {
   const { writeH5ad } = await import('../io/index.js');
   mkdirSync(dir, { recursive: true });
   const atlas = simulateAtlas(opts);
@@ -26,7 +26,6 @@ export async function writeAtlas(dir: string, opts: SimulateOptions & { afterWri
   for (const [name, adata] of atlas.sources) {
     const path = join(dir, `${name}.h5ad`);
     await writeH5ad(path, adata);
-    opts.afterWrite?.(path);
     files.push({ name, path, nCells: adata.X.nRows, nGenes: adata.X.nCols });
   }
   writeFileAtomic(join(dir, 'gtex_median_tpm.gct'), atlas.gct);

@@ -13,7 +13,6 @@ import type { ParsedStudy } from './parseStudy.js';
 import { evalRoom, ioRoom, ldvaeRoom, reportRoom } from './rooms.js';
 import type { StageArgs, StageImpls } from './runStudy.js';
 import type { ModelSpec } from './schema.js';
-import { zeroHdf5Times } from './zeroHdf5Times.js';
 
 /** configs/ shipped with the package (a model preset may be named `ldvae.tiny` or a path). */
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -41,14 +40,12 @@ export function defaultStages(study: ParsedStudy): StageImpls {
       const io = await ioRoom();
       const { adata, manifest } = buildCorpus(plan, stage.corpus!, stage.seed!, (d, t) => onProgress(d, t, 'cells'));
       await io.writeH5ad(join(stage.dir, 'corpus.h5ad'), adata);
-      zeroHdf5Times(join(stage.dir, 'corpus.h5ad'));
       writeFileAtomic(join(stage.dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     },
     async evalset({ plan, stage }: StageArgs) {
       const io = await ioRoom();
       const { adata, manifest } = buildEvalSet(plan, stage.evalSet!);
       await io.writeH5ad(join(stage.dir, `${stage.evalSet}.h5ad`), adata);
-      zeroHdf5Times(join(stage.dir, `${stage.evalSet}.h5ad`));
       writeFileAtomic(join(stage.dir, `${stage.evalSet}.manifest.json`), JSON.stringify(manifest, null, 2) + '\n');
     },
     async train({ stage, runDir, modelSpec, onProgress, threads }) {

@@ -12,4 +12,3 @@ export { stageGraph, STAGE_KINDS, type Stage, type StageKind, type Job, type Sta
 export { runStudy, prepareRun, selectStages, type RunOptions, type RunResult, type RunEvent, type StageImpls, type StageArgs, type StageProgress } from './runStudy.js';
 export { defaultStages, modelConfig, modelConfigPath } from './defaultStages.js';
 export { buildStudyCorpora, type BuildOptions } from './buildStudyCorpora.js';
-export { zeroHdf5Times, lookup3 } from './zeroHdf5Times.js';

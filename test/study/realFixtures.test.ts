@@ -11,8 +11,9 @@ import { existsSync, mkdtempSync, symlinkSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCorpus, loadStudy, planStudy } from '../../src/study/index.js';
+import { SHARED_ROOT as sharedRoot } from '../support/paths.js';
 
-const DATA = '/work/shared/data';
+const DATA = sharedRoot + '/data';
 const have = existsSync(join(DATA, 'pbmc3k_10x')) && existsSync(join(DATA, 'pbmc_10x_3chem_scwgparis'));
 const skip = have ? false : `real datasets not found at ${DATA}`;
 

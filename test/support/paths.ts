@@ -13,3 +13,6 @@ export const fixture = (...parts: string[]) => join(FIXTURES, ...parts);
 /** The shared folder beside the checkout (CI layout), or undefined when absent. */
 export const SHARED: string | undefined = [join(REPO_ROOT, '..', 'shared'), '/work/shared'].find((p) => existsSync(p));
 export const sharedPath = (...parts: string[]) => (SHARED ? join(SHARED, ...parts) : undefined);
+
+/** The shared folder, or a path that does not exist (tests that need it check and skip). */
+export const SHARED_ROOT: string = SHARED ?? join(REPO_ROOT, '..', 'shared');

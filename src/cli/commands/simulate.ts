@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { ScmixError } from '../../errors.js';
 import { writeAtlas } from '../../simulate/index.js';
-import { zeroHdf5Times } from '../../study/index.js';
 import { createProgress, type Progress } from '../progress.js';
 
 interface SimulateFlags {
@@ -26,7 +25,6 @@ export async function simulateCommand(flags: SimulateFlags) {
     seed,
     scale,
     nGenes,
-    afterWrite: (p) => void zeroHdf5Times(p),
     onProgress: flags.json
       ? undefined
       : (source, done, total) => {

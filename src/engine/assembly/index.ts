@@ -2,7 +2,7 @@
 // All pointers are byte offsets into the one shared memory; [lo, hi) is this thread's share.
 export { gemm, gemmScratchBytes } from './gemm';
 export { unary, unaryBackward, binary, axpby, fill, addRowVector, sumRows, sumChunks, dropout, adamStep } from './elementwise';
-export { spmm, spmmT, csrToCsc, spmmTCsc } from './sparse';
+export { spmm, csrToCsc, spmmTCsc } from './sparse';
 export {
   batchNormForward, batchNormInference, batchNormBackward, layerNormForward, layerNormBackwardDx, layerNormBackwardParams,
   softmaxRows, logSoftmaxRows, softmaxRowsBackward, crossEntropyRows, gatherRows, scatterAddRows,

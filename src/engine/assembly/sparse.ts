@@ -111,27 +111,6 @@ export function spmm(N: i32, K: i32, indptr: usize, indices: usize, values: usiz
 const SPMM_BLOCK_BYTES: usize = 512 * 1024; // rows of B per block in spmm: about half an L2
 
 /**
- * C[K,N] = beta*C + A[M,K]^T @ D[M,N] restricted to output columns [lo, hi): threads own disjoint
- * column ranges, so there are no write races and the summation order (row order) is fixed.
- */
-export function spmmT(M: i32, K: i32, N: i32, indptr: usize, indices: usize, values: usize, D: usize, beta: f32, C: usize, log1p: i32, lo: i32, hi: i32): void {
-  const w = hi - lo;
-  if (w <= 0) return;
-  const ld = <usize>N * 4;
-  const off = <usize>lo * 4;
-  for (let k = 0; k < K; k++) scaleRow(C + <usize>k * ld + off, w, beta);
-  for (let i = 0; i < M; i++) {
-    const d = D + <usize>i * ld + off;
-    let p = load<i32>(indptr + <usize>i * 4);
-    const end = load<i32>(indptr + <usize>(i + 1) * 4);
-    for (; p < end; p++) {
-      const k = load<i32>(indices + <usize>p * 4);
-      axpy1(C + <usize>k * ld + off, d, val(values, p, log1p), w);
-    }
-  }
-}
-
-/**
  * CSR rows [0, M) (K columns) to CSC: colptr [K+1], rows/vals [nnz] in row order within each
  * column (a stable counting sort), so the CSC products below add the nonzeros in the same order as
  * the row-wise loops. log1p is applied to the values here, once.

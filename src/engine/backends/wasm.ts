@@ -16,7 +16,7 @@ import { wasmNnKernels } from './wasmNn.js';
 
 const NAMES = [
   'gemm', 'unary', 'unaryBackward', 'binary', 'axpby', 'fill', 'addRowVector', 'sumRows', 'sumChunks', 'dropout', 'adamStep',
-  'spmm', 'spmmT', 'batchNormForward', 'batchNormInference', 'batchNormBackward', 'layerNormForward', 'layerNormBackwardDx',
+  'spmm', 'batchNormForward', 'batchNormInference', 'batchNormBackward', 'layerNormForward', 'layerNormBackwardDx',
   'layerNormBackwardParams', 'softmaxRows', 'logSoftmaxRows', 'softmaxRowsBackward', 'crossEntropyRows', 'gatherRows',
   'scatterAddRows', 'attentionForward', 'attentionRowDot', 'attentionBackward', 'nbPrep', 'nbLossRows', 'nbReduce', 'gemmScratchBytes',
   'attentionScratchBytes', 'nbInitTable', 'csrToCsc', 'spmmTCsc',

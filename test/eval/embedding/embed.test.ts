@@ -9,8 +9,9 @@ import { register as registerEmbed } from '../../../src/cli/commands/embed.js';
 import { embedTokenDataset, geneformerArgmaxPredictor, padCells, type EmbeddingModel, type PaddedBatch } from '../../../src/eval/embedding/index.js';
 import { readH5ad } from '../../../src/io/index.js';
 import { createGeneformer, GENEFORMER_PRESETS, loadGeneformerDictionaries, openTokenDataset, saveGeneformer, tokenizeH5ad } from '../../../src/models/geneformer/index.js';
+import { SHARED_ROOT as sharedRoot } from '../../support/paths.js';
 
-const KANG = '/work/shared/data/kang2018_pbmc_muscat/example_sce_1556cells.h5ad';
+const KANG = sharedRoot + '/data/kang2018_pbmc_muscat/example_sce_1556cells.h5ad';
 
 /** A fake model whose hidden state at (b, t) is [token id, t]: means can be computed by hand. */
 function fakeModel(): EmbeddingModel {
@@ -56,7 +57,7 @@ test('scmix embed end to end (tiny BERT, Kang tokens): obsm rows equal single-ce
   const dir = mkdtempSync(join(tmpdir(), 'scmix-embed-'));
   try {
     const tok = join(dir, 'tok');
-    const v1 = loadGeneformerDictionaries('/work/shared/data/geneformer-v1');
+    const v1 = loadGeneformerDictionaries(sharedRoot + '/data/geneformer-v1');
     await tokenizeH5ad(KANG, tok, { dictionaries: v1, config: { inputSize: 48, obsColumns: ['cell_type', 'sample_id'] } });
     const model = createGeneformer({ ...GENEFORMER_PRESETS.tiny.model, vocabSize: v1.vocabSize, maxPositionEmbeddings: 64 }, 7);
     const mdir = join(dir, 'model');

@@ -11,8 +11,9 @@ import { writeH5ad } from '../../../src/io/index.js';
 import { loadReferenceWeights } from '../../../src/models/ldvae/index.js';
 import { referenceBackend } from '../../../src/engine/backends/index.js';
 import { loadCsrFixture } from './support.js';
+import { SHARED_ROOT as sharedRoot } from '../../support/paths.js';
 
-const REF = '/work/shared/reference/ldvae_ref.py';
+const REF = sharedRoot + '/reference/ldvae_ref.py';
 const PY = '/usr/bin/python3';
 const TOOL = new URL('../../../src/models/ldvae/tools/npz_to_safetensors.py', import.meta.url).pathname;
 const probe = existsSync(PY) && existsSync(REF) ? spawnSync(PY, ['-c', 'import torch, anndata']) : null;

@@ -8,8 +8,9 @@ import { register as registerTokenize } from '../../../../src/cli/commands/token
 import { register as registerTokens } from '../../../../src/cli/commands/tokens.js';
 import { ScmixError } from '../../../../src/errors.js';
 import { V1_DIR } from './helpers.js';
+import { SHARED_ROOT as sharedRoot } from '../../../support/paths.js';
 
-const KANG = '/work/shared/data/kang2018_pbmc_muscat/example_sce_1556cells.h5ad';
+const KANG = sharedRoot + '/data/kang2018_pbmc_muscat/example_sce_1556cells.h5ad';
 const exp = JSON.parse(readFileSync('test/fixtures/tokenizer/kang_v1_tokens.json', 'utf8')) as { first: { cell: string; cell_type: string; input_ids: number[] }[]; kept: number };
 
 /** Run registered commands (main.ts is the lead's) and capture stdout. */

@@ -1,5 +1,6 @@
 /** Small in-memory AnnData builders for tokenizer tests. */
 import type { AnnData, Column, Csr } from '../../../../src/io/index.js';
+import { SHARED_ROOT as sharedRoot } from '../../../support/paths.js';
 
 /** Dense rows (cells x genes) -> CSR, keeping explicit zeros when asked. */
 export function csrFromDense(rows: number[][], keepZeros = false): Csr {
@@ -34,4 +35,4 @@ export function makeAnnData(x: Csr, cells: string[], geneIds: string[], obsCols:
   };
 }
 
-export const V1_DIR = '/work/shared/data/geneformer-v1';
+export const V1_DIR = sharedRoot + '/data/geneformer-v1';

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadGeneformerDictionaries, openTokenDataset, tokenizeH5ad } from '../../../../src/models/geneformer/tokenizer/index.js';
 import { V1_DIR } from './helpers.js';
+import { SHARED_ROOT as sharedRoot } from '../../../support/paths.js';
 
 // Expected values come from a NumPy implementation of the same encoding
 // (test/fixtures/tokenizer/make_fixtures.py, run with /usr/bin/python3 + anndata).
@@ -23,6 +24,7 @@ const exp = JSON.parse(readFileSync(join(FIX, 'kang_v1_tokens.json'), 'utf8')) a
   first: { cell: string; cell_type: string; input_ids: number[] }[];
   qc300_200: { removedByMinGenes: number; removedByMinCells: number; kept: number; inVocabulary: number; sha256: string };
 };
+exp.file = exp.file.replace(/^.*?\/shared\//, sharedRoot + '/');
 const skip = existsSync(exp.file) ? false : `dataset ${exp.file} not present`;
 
 function idsSha(dir: string): { sha: string; n: number } {
