@@ -6,7 +6,7 @@ import { Rng } from '../../src/data/rng.js';
 import { csrFromDense, fakeModel } from '../eval/reconstruction/fakeModel.js';
 
 /**
- * A small run directory shaped like `scmix run` output (docs/CONTRACTS.md), built with fake
+ * A small run directory shaped like `scmix run` output (docs/ARCHITECTURE.md), built with fake
  * models whose reconstruction quality per (corpus, eval set) follows a given table, so report
  * tests have known numbers. Eval sets: 60 cells x 40 genes of seeded Poisson-like counts.
  */

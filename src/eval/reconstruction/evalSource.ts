@@ -20,7 +20,7 @@ export interface EvalSource {
   rowBlocks(blockRows: number): Iterable<{ start: number; csr: Csr }>;
 }
 
-/** The part of io's H5adReader (docs/CONTRACTS.md) the evaluation uses. */
+/** The part of io's H5adReader (docs/ARCHITECTURE.md) the evaluation uses. */
 export interface RowBlockReader {
   readonly obs: Frame;
   readonly var: Frame;

@@ -1,7 +1,7 @@
 import type { Csr, Dense } from '../../io/index.js';
 
 /**
- * The slice of the LDVAE model API (docs/CONTRACTS.md, models/ldvae LdvaeModel) that the
+ * The slice of the LDVAE model API (docs/ARCHITECTURE.md, models/ldvae LdvaeModel) that the
  * evaluation calls. Written structurally so eval does not depend on the model's internals and
  * tests can pass a small fake. Results may be returned synchronously or as promises.
  */

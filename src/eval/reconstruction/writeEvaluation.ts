@@ -11,7 +11,7 @@ import type { ReconstructionModel } from './reconstructionModel.js';
 import { toMatrix } from './reconstructionModel.js';
 import { topLoadingGenes } from './topLoadings.js';
 
-/** Identity of one grid cell, as the run directory names it (docs/CONTRACTS.md). */
+/** Identity of one grid cell, as the run directory names it (docs/ARCHITECTURE.md). */
 export interface EvalMeta {
   /** model kind, e.g. 'ldvae' */
   model: string;

@@ -1,5 +1,5 @@
 /**
- * LDVAE checkpoint folder (docs/CONTRACTS.md run layout):
+ * LDVAE checkpoint folder (docs/ARCHITECTURE.md run layout):
  *   model.safetensors      state_dict with scvi-tools names and PyTorch layouts (F32;
  *                          num_batches_tracked I64 0-d), loadable into scvi's LDVAE module
  *   optimizer.safetensors  Adam moments `exp_avg/<name>`, `exp_avg_sq/<name>` (metadata: step)
