@@ -144,7 +144,7 @@ export function csrToCsc(M: i32, K: i32, indptr: usize, indices: usize, values: 
 /**
  * spmmT from the CSC of A: C[K,N] = beta*C + A^T D for output rows [lo, hi). Each output row is
  * written once (no zero-fill pass, no read-modify-write of the [K,N] output per nonzero) and the
- * rows of D [M,N] stay in cache; same additions in the same order as spmmT.
+ * rows of D [M,N] stay in cache; same additions in the same order as the row-wise loop it replaces.
  */
 export function spmmTCsc(N: i32, colptr: usize, rows: usize, vals: usize, D: usize, beta: f32, C: usize, lo: i32, hi: i32): void {
   const ld = <usize>N * 4;

@@ -6,7 +6,7 @@
 import { WA } from './wasmApi.js';
 import { availableParallelism } from 'node:os';
 import { ScmixError } from '../../errors.js';
-import type { Backend, CsrView, F32, I32, UnaryOp } from '../backend.js';
+import type { Backend, F32, I32, UnaryOp } from '../backend.js';
 import { createPool, type Pool } from '../pool/index.js';
 import { createArena } from './arena.js';
 import { dims, need, needCsr } from './checks.js';
@@ -144,13 +144,6 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   // Elements per share below which splitting costs more than it saves: waking a worker and joining
   // costs ~15-25 us here (measured: exp on 16K floats took 20 us on 1 thread, 35 us on 2).
   const ELEM = 32768;
-  /** CSC copy of a CSR (cached temporaries; rows in row order within each column). */
-  const toCsc = (A: CsrView, ip: number, ix: number, vv: number, log1p: number) => {
-    const nnz = A.indptr[A.nRows] - A.indptr[0];
-    const colptr = temp('cscPtr', (A.nCols + 1) * 4), rows = temp('cscRows', nnz * 4), vals = temp('cscVals', nnz * 4);
-    par('csrToCsc', 1, 1, () => [A.nRows, A.nCols, ip, ix, vv, colptr, rows, vals, log1p]);
-    return { colptr, rows, vals };
-  };
   const sumImpl = (n: number, x: F32, squares: number): number =>
     call(() => {
       need(squares ? 'sumSquares' : 'sum', 'x', x, n);
@@ -235,11 +228,12 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       });
     },
 
-    // spmmT goes through a CSC copy of A (csrToCsc, one thread): each output row is then written
-    // once from rows of D [M,N] kept in cache, threads own output rows. The row-wise loop (threads
-    // owning output columns) zero-filled the [K,N] output and then read-modified-wrote scattered
-    // rows of it per nonzero, which was memory bound. (A CSC spmm was tried too: slower than the
-    // row-wise one, whose four-nonzero folds load and store each output vector once per four.)
+    // spmmT goes through a CSC copy of A (csrToCsc, one thread; cached temporaries): each output row
+    // is then written once from rows of D [M,N] kept in cache, threads own output rows. The row-wise
+    // loop (threads owning output columns) zero-filled the [K,N] output and then read-modify-wrote
+    // scattered rows of it per nonzero, which was memory bound. (Tried and dropped: a CSC spmm, slower
+    // than the row-wise one, whose four-nonzero folds load and store each output vector once per
+    // four; and each thread building the CSC of its own columns, which cost more CPU than it saved.)
     spmmT(A, N, D, beta, C, valueOp = 'identity') {
       needCsr('spmmT', A, A.nRows, A.nCols);
       need('spmmT', 'D', D, A.nRows * N);
@@ -247,9 +241,10 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       call(() => {
         const ip = inp(A.indptr), ix = inp(A.indices), vv = inp(A.values), pd = inp(D), pc = outp(C);
         const nnz = A.indptr[A.nRows] - A.indptr[0];
-        const csc = toCsc(A, ip, ix, vv, valueOp === 'log1p' ? 1 : 0);
+        const colptr = temp('cscPtr', (A.nCols + 1) * 4), rows = temp('cscRows', nnz * 4), vals = temp('cscVals', nnz * 4);
+        par('csrToCsc', 1, 1, () => [A.nRows, A.nCols, ip, ix, vv, colptr, rows, vals, valueOp === 'log1p' ? 1 : 0]);
         const perRow = (nnz / Math.max(1, A.nCols) + 1) * N;
-        par('spmmTCsc', A.nCols, Math.ceil(65536 / Math.max(1, perRow)), (lo, hi) => [N, csc.colptr, csc.rows, csc.vals, pd, beta, pc, lo, hi]);
+        par('spmmTCsc', A.nCols, Math.ceil(65536 / Math.max(1, perRow)), (lo, hi) => [N, colptr, rows, vals, pd, beta, pc, lo, hi]);
       });
     },
 

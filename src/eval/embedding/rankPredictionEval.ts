@@ -160,7 +160,11 @@ function score(j: number, L: number): number {
   return L > 1 ? (L - 1 - j) / (L - 1) : 0;
 }
 
-/** Pearson correlation; NaN for < 2 values or a constant side. */
+/**
+ * Pearson correlation; NaN for < 2 values or a constant side. Written as pandas/numpy corrcoef
+ * (sxy / sqrt(sxx * syy)) so the rank metric matches upstream to the last bit; the reconstruction
+ * metric's `pearson` follows the study's row-wise form (sxy / (sqrt(sxx) * sqrt(syy))) instead.
+ */
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = x.length;
   if (n < 2) return NaN;
