@@ -1,7 +1,8 @@
 /** report room: figures (SVG + PNG) and the self-contained HTML report of a run directory. */
 export { writeReport, type WriteReportResult, type ProvenanceEntry } from './writeReport.js';
 export { renderPng } from './renderPng.js';
-export { heatmapSvg } from './figures/heatmap.js';
+export { heatmapSvg, type HeatmapLabels } from './figures/heatmap.js';
+export { geneformerParts, splitGeneformer, type GeneformerCell, type EmbeddingCell } from './geneformerSection.js';
 export { distributionsSvg, type DistributionPanel } from './figures/distributions.js';
 export { scatterSvg, type ScatterPanel } from './figures/scatterPlot.js';
 export { elboCurvesSvg, type ElboSeries } from './figures/elboCurves.js';

@@ -11,6 +11,10 @@ export interface ReportParts {
   overlap: { model: string; a: string; b: string; meanBest: number; union: number }[];
   provenance: { entries: ProvenanceEntry[] };
   nExpected: number | null;
+  /** results of every model family (default: the reconstruction grid's cells) */
+  nResults?: number;
+  /** the Geneformer section (geneformerSection.ts), empty when there are no such results */
+  geneformerHtml?: string;
   studyName?: string;
 }
 
@@ -64,7 +68,8 @@ export function reportHtml(p: ReportParts): string {
   const byMsg = new Map<string, Set<string>>();
   for (const c of g.cells) for (const w of c.warnings ?? []) byMsg.set(w, (byMsg.get(w) ?? new Set()).add(`${c.corpus} seed ${c.seed}`));
   const warn = [...byMsg].map(([w, who]) => `${w} (${who.size} model${who.size > 1 ? 's' : ''}: ${[...who].slice(0, 4).join(', ')}${who.size > 4 ? ', …' : ''})`);
-  const status = `${g.cells.length}${p.nExpected ? ` of ${p.nExpected}` : ''} (model, corpus, seed, eval set) results in${p.nExpected && g.cells.length < p.nExpected ? ' &mdash; <b>the run is still going or incomplete; missing cells show as "pending"</b>' : ''}.`;
+  const nRes = p.nResults ?? g.cells.length;
+  const status = `${nRes}${p.nExpected ? ` of ${p.nExpected}` : ''} (model, corpus, seed, eval set) results in${p.nExpected && nRes < p.nExpected ? ' &mdash; <b>the run is still going or incomplete; missing cells show as "pending"</b>' : ''}.`;
   const s0 = g.seeds[0];
   const model = g.modelKinds[0];
   // median r2 table with log2FC shading, the numbers behind the heatmap
@@ -82,10 +87,11 @@ export function reportHtml(p: ReportParts): string {
     .flatMap((c) => Object.entries(c.perCellType).map(([t, v]) => [c.evalSet, c.corpus, t, v.n, v.median_r2, v.mean_r2] as (string | number | null)[]));
   const rel = (x: string | undefined) => (x && x.startsWith(p.runDir) ? x.slice(p.runDir.length).replace(/^\//, '') : x ?? '');
   const short = (x: string | undefined) => (x ? x.slice(0, 16) : '');
-  const cfgText = (c: unknown) => (c && typeof c === 'object' ? Object.entries(c as Record<string, unknown>).filter(([k]) => ['epochs', 'nLatent', 'nHidden', 'nLayers', 'lr', 'seed', 'nEpochsKlWarmup'].includes(k)).map(([k, v]) => `${k} ${String(v)}`).join(', ') : '');
+  const cfgText = (c: unknown) => (c && typeof c === 'object' ? Object.entries(c as Record<string, unknown>).filter(([k]) => ['epochs', 'nLatent', 'nHidden', 'nLayers', 'lr', 'seed', 'nEpochsKlWarmup', 'hiddenSize', 'numHiddenLayers', 'vocabSize', 'maxSteps', 'batchSize'].includes(k)).map(([k, v]) => `${k} ${String(v)}`).join(', ') : '');
   const seenModel = new Set<string>();
+  const multiModel = new Set(p.provenance.entries.map((e) => e.model)).size > 1;
   const provModels = p.provenance.entries.filter((e) => { const k = `${e.model}/${e.corpus}/${e.seed}`; if (seenModel.has(k)) return false; seenModel.add(k); return true; })
-    .map((e) => [e.corpus, e.seed, rel(e.modelDir), short(e.modelSha256?.['model.safetensors'] ?? Object.values(e.modelSha256 ?? {})[0]), cfgText(e.modelConfig), rel(e.corpusManifest), short(e.corpusManifestSha256), e.scmixVersion]);
+    .map((e) => [multiModel ? `${e.model}: ${e.corpus}` : e.corpus, e.seed, rel(e.modelDir), short(e.modelSha256?.['model.safetensors'] ?? Object.values(e.modelSha256 ?? {})[0]), cfgText(e.modelConfig), rel(e.corpusManifest), short(e.corpusManifestSha256), e.scmixVersion]);
   const seenEval = new Set<string>();
   const provEvals = p.provenance.entries.filter((e) => { if (seenEval.has(e.evalSet)) return false; seenEval.add(e.evalSet); return true; })
     .map((e) => [e.evalSet, rel(e.evalFile), short(e.evalSha256), rel(e.evalSetManifest)]);
@@ -96,7 +102,7 @@ export function reportHtml(p: ReportParts): string {
 <p class="lead">How well does each model, trained on a different mixture of data sources, reconstruct cells it has never seen? Reconstruction accuracy as in Nadig et al. 2025 (LDVAE, per-cell R² over 1000 highly variable genes of each evaluation set).</p>
 <div class="status">Run directory <code>${esc(p.runDir)}</code>. ${status} Baseline corpus: <b>${esc(g.baseline ?? 'none')}</b>. Seeds: ${g.seeds.join(', ') || 'none'}. scmix ${SCMIX_VERSION}.</div>
 ${warn.length ? `<details class="warn"><summary>${warn.length} warning(s) from the evaluations</summary><ul>${warn.map((w) => `<li>${esc(w)}</li>`).join('')}</ul></details>` : ''}
-<nav><a href="#s-findings">Findings</a><a href="#s-heatmap">Heatmap</a><a href="#s-dist">Distributions</a><a href="#s-seeds">Seeds</a><a href="#s-training">Training</a><a href="#s-latent">Latent spaces</a><a href="#s-example">Example cells</a><a href="#s-methods">Methods</a><a href="#s-prov">Provenance</a></nav>
+<nav><a href="#s-findings">Findings</a><a href="#s-heatmap">Heatmap</a><a href="#s-dist">Distributions</a><a href="#s-seeds">Seeds</a><a href="#s-training">Training</a><a href="#s-latent">Latent spaces</a><a href="#s-example">Example cells</a>${p.geneformerHtml ? '<a href="#s-geneformer">Geneformer</a>' : ''}<a href="#s-methods">Methods</a><a href="#s-prov">Provenance</a></nav>
 <h2 id="s-findings">What the numbers say</h2><ul>${findings(g).map((f) => `<li>${f}</li>`).join('')}</ul>
 <h2 id="s-heatmap">Reconstruction accuracy per model and eval set</h2>${sec('heatmap')}
 <h3>The numbers behind the heatmap (median per-cell R²; — = not computed yet)</h3>${table(['eval set', ...g.corpora], mt, { shade })}
@@ -114,7 +120,7 @@ ${table(['eval set', ...g.corpora], knnRows)}
 ${ov.length ? table(['corpus', `mean best-match Jaccard vs ${g.baseline}`, 'Jaccard of all top genes'], ov) : '<p>No factor loadings recorded yet.</p>'}
 <h2 id="s-example">A typical cell, observed vs reconstructed</h2>${sec('example') || '<p>No example cells yet.</p>'}
 <details><summary>Per cell type (${pct.length} rows)</summary>${table(['eval set', 'corpus', 'cell type', 'cells', 'median R²', 'mean R²'], pct, { leftCols: 3 })}</details>
-<h2 id="s-methods">Methods</h2>
+${p.geneformerHtml ?? ''}<h2 id="s-methods">Methods</h2>
 <ul>
 <li><b>Alignment.</b> Eval genes are reordered to the model's genes; model genes missing from the eval set are zero columns; extra eval genes are dropped (scvi <code>prepare_query_anndata</code>).</li>
 <li><b>Observed</b> = log1p(counts / total × 10⁴), totals over the model's genes. <b>Reconstructed</b> = log1p(10⁴ × ρ̂), ρ̂ the decoder's expression frequencies (<code>get_normalized_expression(library_size=1e4)</code>, z sampled from q(z|x) as scvi does unless stated).</li>

@@ -8,6 +8,7 @@ import { distributionsSvg, type DistributionPanel } from './figures/distribution
 import { elboCurvesSvg, type ElboSeries } from './figures/elboCurves.js';
 import { heatmapSvg } from './figures/heatmap.js';
 import { scatterSvg } from './figures/scatterPlot.js';
+import { geneformerParts, splitGeneformer } from './geneformerSection.js';
 import { csv } from './html.js';
 import { latentUmaps, type LatentUmap } from './latentUmaps.js';
 import { readElboHistory, readJson } from './readRunFiles.js';
@@ -37,7 +38,9 @@ export async function writeReport(runDir: string, opts: { baseline?: string; png
   const tabDir = join(out, 'tables');
   mkdirSync(figDir, { recursive: true });
   mkdirSync(tabDir, { recursive: true });
-  const grid = summarizeGrid(runDir, { baseline: opts.baseline });
+  const gridAll = summarizeGrid(runDir, { baseline: opts.baseline });
+  // Geneformer cells have no reconstruction numbers: they get their own section.
+  const { grid, gf } = splitGeneformer(gridAll);
   const resolved = readJson<{ config?: Record<string, unknown> } & Record<string, unknown>>(join(runDir, 'study.resolved.json'));
   const cfg = (resolved?.config ?? resolved) as Record<string, unknown> | undefined;
   const nExpected = expectedCells(cfg);
@@ -123,7 +126,11 @@ export async function writeReport(runDir: string, opts: { baseline?: string; png
   writeTable('seed_agreement.csv', csv(['model', 'corpus', 'eval_set', 'seed_a', 'seed_b', 'n', 'pearson', 'spearman', 'mean_abs_diff', 'median_a', 'median_b'], grid.seedAgreement.map((g) => [g.model, g.corpus, g.evalSet, g.seedA, g.seedB, g.n, g.pearson, g.spearman, g.meanAbsDiff, g.medianA, g.medianB])));
   const overlap = loadingOverlaps(grid, s0);
   writeTable('loading_overlap.csv', csv(['model', 'corpus_a', 'corpus_b', 'mean_best_factor_jaccard', 'union_jaccard'], overlap.map((o) => [o.model, o.a, o.b, o.meanBest, o.union])));
+  const gfParts = geneformerParts(grid, gf, gridAll.cells);
+  figures.push(...gfParts.figures);
+  for (const [name, content] of Object.entries(gfParts.tables)) writeTable(name, content);
   const provenance = collectProvenance(runDir, grid);
+  provenance.entries.push(...gfParts.provenance);
   writeTable('provenance.json', JSON.stringify(provenance, null, 1) + '\n');
 
   for (const fg of figures) {
@@ -131,10 +138,10 @@ export async function writeReport(runDir: string, opts: { baseline?: string; png
     if (opts.png !== false) writeFileAtomic(join(figDir, `${fg.id}.png`), renderPng(fg.svg));
     opts.onProgress?.(figures.indexOf(fg) + 1, figures.length, 'figures');
   }
-  const parts: ReportParts = { runDir, grid, figures, overlap, provenance, nExpected, studyName: typeof cfg?.name === 'string' ? cfg.name : undefined };
+  const parts: ReportParts = { runDir, grid, figures, overlap, provenance, nExpected, nResults: gridAll.cells.length, geneformerHtml: gfParts.html, studyName: typeof cfg?.name === 'string' ? cfg.name : undefined };
   const html = reportHtml(parts);
   writeFileAtomic(join(out, 'report.html'), html);
-  return { html: join(out, 'report.html'), figures: figures.map((f) => f.id), tables, nCells: grid.cells.length, nExpected };
+  return { html: join(out, 'report.html'), figures: figures.map((f) => f.id), tables, nCells: gridAll.cells.length, nExpected };
 }
 
 /** corpora x eval sets x seeds x models of the study config, when it is known. */

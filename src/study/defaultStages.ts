@@ -13,6 +13,7 @@ import type { ParsedStudy } from './parseStudy.js';
 import { evalRoom, ioRoom, ldvaeRoom, reportRoom } from './rooms.js';
 import type { StageArgs, StageImpls } from './runStudy.js';
 import type { ModelSpec } from './schema.js';
+import { evaluateGeneformerStage, ldvaeEmbeddingMetrics, trainGeneformerStage } from './geneformerStages.js';
 
 /** configs/ shipped with the package (a model preset may be named `ldvae.tiny` or a path). */
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -20,6 +21,8 @@ const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'
 /** The text of a model's preset file: a path relative to the study, or configs/<name>.json. */
 export function modelConfigPath(study: ParsedStudy, spec: ModelSpec): string | null {
   if (!spec.config) return null;
+  // geneformer presets live in code (GENEFORMER_PRESETS; the scmix version in the keys covers them)
+  if (spec.kind === 'geneformer' && (spec.config === 'tiny' || spec.config === 'study')) return null;
   const direct = study.resolvePath(spec.config);
   if (existsSync(direct)) return direct;
   const shipped = join(PACKAGE_ROOT, 'configs', spec.config.endsWith('.json') ? spec.config : `${spec.config}.json`);
@@ -48,9 +51,9 @@ export function defaultStages(study: ParsedStudy): StageImpls {
       await io.writeH5ad(join(stage.dir, `${stage.evalSet}.h5ad`), adata);
       writeFileAtomic(join(stage.dir, `${stage.evalSet}.manifest.json`), JSON.stringify(manifest, null, 2) + '\n');
     },
-    async train({ stage, runDir, modelSpec, onProgress, threads }) {
-      if (modelSpec.kind !== 'ldvae')
-        throw new ScmixError('INTERNAL', `stage unavailable: training "${modelSpec.kind}" models inside \`scmix run\` is not wired yet`, { hint: 'use `scmix train geneformer` on the built corpus, or remove the model from the study' });
+    async train(a) {
+      const { stage, runDir, modelSpec, onProgress, threads } = a;
+      if (modelSpec.kind === 'geneformer') return trainGeneformerStage(study, a, await sharedBackend(threads));
       const io = await ioRoom();
       const ldvae = await ldvaeRoom();
       const corpusPath = join(runDir, 'corpora', stage.corpus!, `seed${stage.seed}`, 'corpus.h5ad');
@@ -75,18 +78,17 @@ export function defaultStages(study: ParsedStudy): StageImpls {
       });
       ldvae.saveLdvae(model, stage.dir);
     },
-    async evaluate({ stage, runDir, onProgress }) {
+    async evaluate(a) {
+      const { stage, runDir, onProgress, modelSpec, threads } = a;
+      if (modelSpec.kind === 'geneformer') return evaluateGeneformerStage(study, a, await sharedBackend(threads));
       const io = await ioRoom();
       const ldvae = await ldvaeRoom();
       const ev = await evalRoom();
       const modelDir = join(runDir, 'models', stage.model!, stage.corpus!, `seed${stage.seed}`);
       const model = ldvae.loadLdvae(modelDir);
       const names = Object.keys(study.config.evaluations);
-      for (const n of names) {
-        const other = study.config.evaluations[n].metrics.filter((m) => m !== 'reconstruction');
-        if (other.length > 0)
-          throw new ScmixError('INTERNAL', `stage unavailable: metric${other.length > 1 ? 's' : ''} ${other.join(', ')} (evaluations.${n}) not wired into \`scmix run\` yet; only reconstruction is`, { hint: 'set metrics: [reconstruction]' });
-      }
+      // LDVAE: reconstruction always (its summary.json is the cell's record); `embedding` adds the
+      // latent's embedding metrics; `rank-prediction` is a Geneformer metric and does not apply.
       for (let i = 0; i < names.length; i++) {
         const name = names[i];
         const path = join(runDir, 'evalsets', `${name}.h5ad`);
@@ -98,6 +100,7 @@ export function defaultStages(study: ParsedStudy): StageImpls {
           meta: { model: stage.model!, corpus: stage.corpus!, seed: stage.seed!, evalSet: name, modelDir, corpusManifest: join(runDir, 'corpora', stage.corpus!, `seed${stage.seed}`, 'manifest.json') },
           options: { seed: stage.seed! },
         });
+        if (study.config.evaluations[name].metrics.includes('embedding')) await ldvaeEmbeddingMetrics(join(stage.dir, name), stage.seed!);
         onProgress(i + 1, names.length, 'eval sets');
       }
     },

@@ -12,3 +12,4 @@ export { stageGraph, STAGE_KINDS, type Stage, type StageKind, type Job, type Sta
 export { runStudy, prepareRun, selectStages, type RunOptions, type RunResult, type RunEvent, type StageImpls, type StageArgs, type StageProgress } from './runStudy.js';
 export { defaultStages, modelConfig, modelConfigPath } from './defaultStages.js';
 export { buildStudyCorpora, type BuildOptions } from './buildStudyCorpora.js';
+export { geneformerStudyConfig, trainGeneformerStage, evaluateGeneformerStage, ldvaeEmbeddingMetrics, type GeneformerStudyConfig, type GeneformerEvalOptions, type GeneformerSummaryJson, type EmbeddingSummary } from './geneformerStages.js';

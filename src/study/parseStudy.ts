@@ -110,6 +110,11 @@ function checkReferences(study: ParsedStudy): void {
     if (!(ev.source in c.sources)) fail(['evaluations', name, 'source'], `unknown source "${ev.source}"; defined sources: ${list(sources)}`);
   }
   if (new Set(c.seeds).size !== c.seeds.length) fail(['seeds'], 'seeds must be distinct');
+  for (const [name, m] of Object.entries(c.models)) {
+    if (m.dictionaries === undefined) continue;
+    if (m.kind !== 'geneformer') fail(['models', name, 'dictionaries'], `dictionaries apply to geneformer models only (this one is kind: ${m.kind})`);
+    if (!existsSync(study.resolvePath(m.dictionaries))) fail(['models', name, 'dictionaries'], `folder not found: ${study.resolvePath(m.dictionaries)}`);
+  }
   // Files: only those a run will read (unused sources are allowed to be missing).
   const used = new Set<string>([...Object.values(c.components).map((x) => x.source), ...Object.values(c.evaluations).map((x) => x.source)]);
   for (const s of [...used]) {

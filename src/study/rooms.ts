@@ -9,6 +9,7 @@ type IoRoom = typeof import('../io/index.js');
 type LdvaeRoom = typeof import('../models/ldvae/index.js');
 type EvalRoom = typeof import('../eval/index.js');
 type ReportRoom = typeof import('../report/index.js');
+type GeneformerRoom = typeof import('../models/geneformer/index.js');
 
 const cache = new Map<string, Promise<unknown>>();
 
@@ -33,3 +34,5 @@ export const ldvaeRoom = (): Promise<LdvaeRoom> => load('ldvae', 'the LDVAE trai
 export const evalRoom = (): Promise<EvalRoom> => load('eval', 'the evaluation room (src/eval)', () => import('../eval/index.js'));
 /** Report (src/report). */
 export const reportRoom = (): Promise<ReportRoom> => load('report', 'the report room (src/report)', () => import('../report/index.js'));
+/** Geneformer tokenizer + BERT (src/models/geneformer). */
+export const geneformerRoom = (): Promise<GeneformerRoom> => load('geneformer', 'the Geneformer room (src/models/geneformer)', () => import('../models/geneformer/index.js'));

@@ -128,6 +128,10 @@ export const ModelSpec = z
     kind: ModelKind.describe('model family'),
     config: z.string().optional().describe('JSON preset file (relative to the study file, or configs/<name>.json)'),
     set: z.record(z.string(), z.unknown()).default({}).describe('config overrides'),
+    dictionaries: z
+      .string()
+      .optional()
+      .describe('geneformer: folder with token_dictionary + gene_median_dictionary (.pkl or .json, e.g. the V1 ones); default: computed from each corpus'),
   })
   .strict();
 export type ModelSpec = z.infer<typeof ModelSpec>;
@@ -138,6 +142,7 @@ export const Evaluation = z
     source: Name.describe('a key of `sources` (QC and filters apply as for training)'),
     size: z.union([z.number().int().positive(), z.literal('all')]).default('all').describe('cells to sample'),
     metrics: z.array(MetricName).min(1).default(['reconstruction']).describe('metrics to compute'),
+    rankCells: z.number().int().positive().optional().describe('rank-prediction: cells sampled (seeded; default 500, all when fewer)'),
   })
   .strict();
 export type Evaluation = z.infer<typeof Evaluation>;

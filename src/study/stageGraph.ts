@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { SCMIX_VERSION } from '../version.js';
-import type { StudyPlan } from './planStudy.js';
+import { hashInput, type StudyPlan } from './planStudy.js';
 import { corpusComponents, type ModelSpec } from './schema.js';
 import { stageKey } from './stageCache.js';
 
@@ -66,6 +66,11 @@ export function stageGraph(plan: StudyPlan, runDir: string, opts: { seeds?: read
       excludes: others.map((o) => ({ source: o, sha256: plan.sources.get(o)?.sha256 ?? null })),
     };
   };
+  const dictHashes = new Map<string, string>();
+  const dictHash = (p: string) => {
+    if (!dictHashes.has(p)) dictHashes.set(p, hashInput(plan.study.resolvePath(p)).sha256);
+    return dictHashes.get(p)!;
+  };
   const evalNames = Object.keys(c.evaluations);
   for (const ev of evalNames) {
     const dir = join(runDir, 'evalsets');
@@ -100,7 +105,16 @@ export function stageGraph(plan: StudyPlan, runDir: string, opts: { seeds?: read
       for (const [model, spec] of Object.entries(c.models)) {
         const mdir = join(runDir, 'models', model, corpus, `seed${seed}`);
         const trainId = `train/${model}/${corpus}/seed${seed}`;
-        const trainKey = stageKey({ v: SCMIX_VERSION, stage: 'train', build: buildKey, model: spec, modelFile: spec.config ? opts.modelConfigText?.(spec) ?? null : null, seed });
+        const trainKey = stageKey({
+          v: SCMIX_VERSION,
+          stage: 'train',
+          build: buildKey,
+          model: spec,
+          modelFile: spec.config ? opts.modelConfigText?.(spec) ?? null : null,
+          // the dictionary files' contents (absent for LDVAE and computed dictionaries: keys unchanged)
+          dictionaries: spec.dictionaries !== undefined ? dictHash(spec.dictionaries) : undefined,
+          seed,
+        });
         add({ id: trainId, kind: 'train', key: trainKey, deps: [buildId], dir: mdir, stampPath: join(mdir, '.stage'), outputs: [mdir], corpus, seed, model });
         const edir = join(runDir, 'evals', model, corpus, `seed${seed}`);
         const evalId = `eval/${model}/${corpus}/seed${seed}`;

@@ -19,11 +19,24 @@ function grouped(names: string[], groupOf: Record<string, string>, pref: string[
  * (the study used a fixed 5; small demo effects would be invisible on it).
  * Cells not computed yet are drawn grey with "pending", so partial grids render.
  */
-export function heatmapSvg(grid: GridSummary, model: string, seed: number): string {
+export interface HeatmapLabels {
+  /** figure title (default: median per-cell reconstruction R²) */
+  title?: string;
+  /** line under the title */
+  subtitle?: string;
+  /** name of the value in tooltips (default "median r²") */
+  valueName?: string;
+  /** name of the colour quantity (default "log2FC"; the cells' log2fc_median_r2 field holds it) */
+  colourName?: string;
+  /** fixed colour-scale limit (default: |max| rounded up, 1..5) */
+  limit?: number;
+}
+
+export function heatmapSvg(grid: GridSummary, model: string, seed: number, labels: HeatmapLabels = {}): string {
   const cell = new Map(grid.cells.filter((c) => c.model === model && c.seed === seed).map((c) => [`${c.evalSet}\u0000${c.corpus}`, c]));
   const rows = grouped(grid.evalSets, grid.evalSetGroups, GROUP_ORDER_ROWS);
   const fcs = [...cell.values()].map((c) => Math.abs(c.log2fc_median_r2 ?? 0)).filter((v) => Number.isFinite(v));
-  const lim = Math.min(5, Math.max(1, Math.ceil(Math.max(0, ...fcs))));
+  const lim = labels.limit ?? Math.min(5, Math.max(1, Math.ceil(Math.max(0, ...fcs))));
   const base = grid.baseline;
   const colPref = ['Baseline', 'Single source'];
   const cols = grouped(grid.corpora, grid.corpusGroups, colPref);
@@ -38,8 +51,10 @@ export function heatmapSvg(grid: GridSummary, model: string, seed: number): stri
   const width = left + cols.reduce((s, g) => s + g.items.length * cw, 0) + gap * (cols.length - 1) + 170;
   const rowsH = rows.reduce((s, g) => s + g.items.length * ch, 0) + gap * (rows.length - 1);
   const height = top + rowsH + 34 + Math.min(150, maxColLabel * 5.5) + 14;
-  let s = text(16, 24, `Median per-cell reconstruction R² (${model}, seed ${seed})`, { size: 15, weight: 'bold' });
-  s += text(16, 44, `number: median r² over the eval set's cells; colour: log2 fold change vs ${base ?? 'the baseline'}`, { size: 11.5, fill: '#555' });
+  let s = text(16, 24, labels.title ?? `Median per-cell reconstruction R² (${model}, seed ${seed})`, { size: 15, weight: 'bold' });
+  s += text(16, 44, labels.subtitle ?? `number: median r² over the eval set's cells; colour: log2 fold change vs ${base ?? 'the baseline'}`, { size: 11.5, fill: '#555' });
+  const valueName = labels.valueName ?? 'median r²';
+  const colourName = labels.colourName ?? 'log2FC';
   let y = top;
   const colX: { name: string; x: number }[] = [];
   let x = left;
@@ -63,7 +78,7 @@ export function heatmapSvg(grid: GridSummary, model: string, seed: number): stri
         const v = c.median_r2;
         const fill = name === base ? '#ffffff' : divergingColor(c.log2fc_median_r2, lim);
         const label = v === null ? 'NaN' : v.toFixed(2);
-        const tip = `${ev} / ${name}: median r² ${label}, log2FC ${c.log2fc_median_r2 === null ? 'n/a' : c.log2fc_median_r2.toFixed(2)}, ${c.nCells} cells`;
+        const tip = `${ev} / ${name}: ${valueName} ${label}, ${colourName} ${c.log2fc_median_r2 === null ? 'n/a' : c.log2fc_median_r2.toFixed(2)}, ${c.nCells} cells`;
         s += `<g><title>${esc(tip)}</title><rect x="${f(cx)}" y="${f(y)}" width="${cw}" height="${ch}" fill="${fill}" stroke="#666" stroke-width="0.6"/>`;
         s += text(cx + cw / 2, y + ch / 2 + 5, label, { size: 14, anchor: 'middle', fill: '#111' }) + '</g>';
       }
@@ -101,6 +116,6 @@ export function heatmapSvg(grid: GridSummary, model: string, seed: number): stri
   }
   s += text(bx + 9, by - 20, `Better than ${base ?? 'baseline'}`, { size: 11, anchor: 'middle', fill: '#548b2f', italic: true });
   s += text(bx + 9, by + bh + 18, `Worse than ${base ?? 'baseline'}`, { size: 11, anchor: 'middle', fill: '#3f7fbf', italic: true });
-  s += text(bx + 52, by + bh / 2, 'log2 FC', { size: 11, anchor: 'middle', rotate: 90 });
-  return svgDoc(Math.max(width, bx + 150, 560), height, s, `Heatmap of median reconstruction R2, ${model} seed ${seed}`);
+  s += text(bx + 52, by + bh / 2, labels.colourName ?? 'log2 FC', { size: 11, anchor: 'middle', rotate: 90 });
+  return svgDoc(Math.max(width, bx + 150, 560), height, s, labels.title ? `Heatmap: ${labels.title}` : `Heatmap of median reconstruction R2, ${model} seed ${seed}`);
 }
