@@ -4,11 +4,16 @@
  * exercises:
  * - bone marrow carries progenitor programs (HSC, GMP, ERY) that blood never varies, so a model
  *   trained on blood alone cannot reconstruct them, and adding bone marrow fixes that;
- * - the malignant training studies share MALIG with the held-out AML study (plus a study-private
- *   AMLX program), so adding them helps the AML set a little;
+ * - the malignant training studies are heterogeneous like 3CA's hematologic collection (myeloid,
+ *   B-ALL, T-ALL, CLL/lymphoma, myeloma-like cells in study-specific mixes): they share MALIG and
+ *   the hematopoietic lineage programs (HSC, GMP, B, T, MONO, IMMUNE) with blood, bone marrow and
+ *   the held-out AML study, which also has a study-private AMLX program; so a model trained on
+ *   them alone is moderate on every blood-like set, and adding them helps the AML set a little;
  * - the TF atlas shares NEURO and EPI with the brain-like and skin-like sets (out of distribution);
  * - the Perturb-seq lines vary cell-line, stress and knockdown programs that nothing else uses,
- *   spending the model's few latent factors away from blood.
+ *   and every knocked-down essential gene has its own strong transcriptional signature (a random
+ *   gene set, hitting blood-program genes too): many independent, high-variance directions that
+ *   spend the model's 10 latent factors away from blood.
  */
 
 /** Program names; each is a block of genes with positive log-fold loadings. */
@@ -38,7 +43,13 @@ export const CELL_TYPES = {
   HSC: ct('hematopoietic stem cell', { HSC: 1.1, PROLIF: 0.4 }),
   GMP: ct('granulocyte monocyte progenitor', { HSC: 0.4, GMP: 1, PROLIF: 0.7, MONO: 0.3 }),
   ERY: ct('erythroid progenitor', { ERY: 1.1, PROLIF: 0.6, HSC: 0.2 }),
-  BLAST: ct('Malignant', { MALIG: 1, HSC: 0.5, PROLIF: 0.8, MONO: 0.2 }),
+  // Malignant cells of the training studies (3CA hematologic: AML/MDS, ALL, CLL, lymphoma, MM).
+  MAL_MYELOID: ct('Malignant', { MALIG: 0.8, HSC: 0.6, GMP: 0.6, MONO: 0.4, PROLIF: 0.7 }),
+  MAL_BALL: ct('Malignant', { MALIG: 0.8, B: 0.8, IMMUNE: 0.5, HSC: 0.4, PROLIF: 0.8 }),
+  MAL_TALL: ct('Malignant', { MALIG: 0.8, T: 0.9, IMMUNE: 0.6, HSC: 0.2, PROLIF: 0.7 }),
+  MAL_CLL: ct('Malignant', { MALIG: 0.8, B: 1, IMMUNE: 0.9 }),
+  MAL_MM: ct('Malignant', { MALIG: 0.8, B: 0.4, IMMUNE: 0.4, ERY: 0.3, PROLIF: 0.4 }),
+  // The held-out AML study's malignant cells: less MALIG, a study-private AMLX program.
   AML: ct('Malignant', { MALIG: 0.35, AMLX: 1.4, HSC: 0.4, GMP: 0.3, PROLIF: 0.6 }),
   K562: ct('K562', { K562: 1.2, PROLIF: 1, ERY: 0.3, STRESS1: 1.2, STRESS2: 1.2, STRESS3: 1.2 }),
   JURKAT: ct('Jurkat', { JURKAT: 1.2, PROLIF: 1, T: 0.4, STRESS1: 1.2, STRESS2: 1.2, STRESS3: 1.2 }),
@@ -64,7 +75,7 @@ export interface SourceSpec {
   readonly role: string;
   /** cells at scale 1 */
   readonly nCells: number;
-  /** cell type mix (weights) */
+  /** cell type mix (weights); with `batchTypes`, the union of the batches' types (informational) */
   readonly types: Partial<Record<CellTypeKey, number>>;
   readonly geneStyle: GeneStyle;
   /** fraction of genes this file lacks (drives the intersection) */
@@ -74,8 +85,11 @@ export interface SourceSpec {
   readonly kind: 'sctab' | 'cca' | 'perturb' | 'tf' | 'brain';
   /** extra constant obs columns */
   readonly constants?: Readonly<Record<string, string>>;
-  /** cells of this batch drawn as type `from` become type `to` (a held-out study's own biology) */
-  readonly heldOut?: { readonly batch: string; readonly from: CellTypeKey; readonly to: CellTypeKey };
+  /**
+   * per-batch cell type mixes (studies that differ in what they sampled); when given, a cell's
+   * batch is drawn first (uniformly) and its type from that batch's mix instead of `types`
+   */
+  readonly batchTypes?: Readonly<Record<string, Partial<Record<CellTypeKey, number>>>>;
 }
 
 /**
@@ -88,7 +102,12 @@ export const SOURCES: readonly SourceSpec[] = [
   { name: 'blood_test', role: 'healthy blood (scTab blood TEST; eval)', nCells: 600, types: { T: 4, B: 2, NK: 1.5, MONO: 2.5 }, geneStyle: 'sctab', dropGenes: 0, batches: ['dsD'], kind: 'sctab', constants: { tissue_general: 'blood' } },
   { name: 'bone_marrow', role: 'bone marrow (scTab bone marrow TRAIN+TEST)', nCells: 1500, types: { HSC: 2, GMP: 2, ERY: 2, MONO: 1, B: 1, T: 1 }, geneStyle: 'sctab', dropGenes: 0, batches: ['bmA', 'bmB'], kind: 'sctab', constants: { tissue_general: 'bone marrow' } },
   { name: 'bone_marrow_val', role: 'bone marrow (scTab VAL; eval)', nCells: 600, types: { HSC: 2, GMP: 2, ERY: 2, MONO: 1, B: 1, T: 1 }, geneStyle: 'sctab', dropGenes: 0, batches: ['bmC'], kind: 'sctab', constants: { tissue_general: 'bone marrow' } },
-  { name: 'cca_hematologic', role: '3CA hematologic (malignant + TME; holds the held-out AML study)', nCells: 2400, types: { BLAST: 6, T: 1, MONO: 1 }, geneStyle: 'symbols', dropGenes: 0.02, batches: ['Tyler2024sim', 'Gavish2023sim', 'vanGalen2019sim'], kind: 'cca', heldOut: { batch: 'vanGalen2019sim', from: 'BLAST', to: 'AML' } },
+  { name: 'cca_hematologic', role: '3CA hematologic (malignant + TME; holds the held-out AML study)', nCells: 2400, types: { MAL_MYELOID: 2, MAL_BALL: 1, MAL_TALL: 1, MAL_CLL: 1, MAL_MM: 1, AML: 2, T: 1, MONO: 1 }, geneStyle: 'symbols', dropGenes: 0.02, batches: ['Tyler2024sim', 'Gavish2023sim', 'vanGalen2019sim'], kind: 'cca',
+    batchTypes: {
+      Tyler2024sim: { MAL_MYELOID: 3, MAL_BALL: 2, MAL_TALL: 1, T: 1, MONO: 1 }, // leukemias
+      Gavish2023sim: { MAL_CLL: 3, MAL_MM: 2, MAL_MYELOID: 1, T: 1, MONO: 1 }, // CLL, myeloma, MDS
+      vanGalen2019sim: { AML: 6, T: 1, MONO: 1 }, // the held-out AML study
+    } },
   { name: 'k562', role: 'Perturb-seq K562 essential', nCells: 1200, types: { K562: 1 }, geneStyle: 'tenx', dropGenes: 0.01, batches: ['1', '2', '3'], kind: 'perturb' },
   { name: 'jurkat', role: 'Perturb-seq Jurkat essential', nCells: 1200, types: { JURKAT: 1 }, geneStyle: 'tenx', dropGenes: 0.01, batches: ['1', '2', '3'], kind: 'perturb' },
   { name: 'tf_atlas', role: 'TF differentiation atlas (Joung-like)', nCells: 2400, types: { ESC: 1, TF_NEURO: 1.5, TF_EPI: 1.5, TF_HEME: 1 }, geneStyle: 'symbols', dropGenes: 0.02, batches: ['r1', 'r2'], kind: 'tf' },

@@ -8,6 +8,8 @@
  * sum_p a_cp * W_pg) over nuclear genes (share = 1 - m_c) or over MT- genes (share = m_c); the
  * count is Poisson(mu * Gamma(theta_g)/theta_g), i.e. NB with gene-specific dispersion theta_g.
  * About 5% of cells get a low library and 5% a high mito fraction, so they fail the study's QC.
+ * Perturb-seq cells add their knockdown's signature (SIG_GENES genes, log-fold sd SIG_LFC) to the
+ * logits; sources with per-batch cell type mixes (`batchTypes`) draw the batch before the type.
  */
 import { Rng } from '../data/index.js';
 import type { AnnData, Column, Csr, Frame } from '../io/index.js';
@@ -42,6 +44,11 @@ export interface SimulatedAtlas {
   gct: string;
   truth: AtlasTruth;
 }
+
+/** Genes each Perturb-seq knockdown shifts, and the sd of its log-fold effects. */
+const N_TARGETS = 30;
+const SIG_GENES = 150;
+const SIG_LFC = 2.5;
 
 const GTEX_TISSUES = ['Whole Blood', 'Brain - Cortex', 'Skin - Sun Exposed (Lower leg)', 'Liver', 'Lung', 'Muscle - Skeletal'];
 
@@ -124,12 +131,21 @@ function simulateSource(spec: SourceSpec, n: number, uni: Universe, tfSymbols: s
   keep.forEach((g, j) => (colOf[g] = j));
   // Batch effects: a small gene-wise log shift per batch.
   const batchShift = spec.batches.map(() => Float64Array.from({ length: G }, () => 0.15 * rng.normal()));
-  const typeKeys = Object.keys(spec.types) as CellTypeKey[];
-  const typeW = typeKeys.map((k) => spec.types[k]!);
-  const wSum = typeW.reduce((a, b) => a + b, 0);
-  // Perturbations (Perturb-seq) and TFs (TF atlas): per target, a knocked-down gene and a stress mix.
-  const targets = spec.kind === 'perturb' ? Array.from(rng.sampleWithoutReplacement(G, 12), (g) => g) : [];
+  // Cell type mixes: one for the source, or one per batch (batch drawn first).
+  const mix = (types: Partial<Record<CellTypeKey, number>>) => {
+    const keys = Object.keys(types) as CellTypeKey[];
+    const w = keys.map((k) => types[k]!);
+    return { keys, w, sum: w.reduce((a, b) => a + b, 0) };
+  };
+  const mixes = spec.batchTypes ? spec.batches.map((b) => mix(spec.batchTypes![b])) : [mix(spec.types)];
+  // Perturbations (Perturb-seq) and TFs (TF atlas): per target, a knocked-down gene, a stress mix
+  // and the knockdown's own signature (log-fold effects on SIG_GENES random genes).
+  const targets = spec.kind === 'perturb' ? Array.from(rng.sampleWithoutReplacement(G, N_TARGETS), (g) => g) : [];
   const targetStress = targets.map(() => [rng.uniform() * 1.5, rng.uniform() * 1.5, rng.uniform() * 1.5]);
+  const targetSig = targets.map(() => {
+    const genes = Array.from(rng.sampleWithoutReplacement(G, SIG_GENES), (g) => g);
+    return { genes, lfc: genes.map(() => SIG_LFC * rng.normal()) };
+  });
   const tfType = tfSymbols.map((_, i) => (['ESC', 'TF_NEURO', 'TF_EPI', 'TF_HEME'] as CellTypeKey[])[i % 4]);
 
   const indptr = new Int32Array(n + 1);
@@ -139,6 +155,7 @@ function simulateSource(spec: SourceSpec, n: number, uni: Universe, tfSymbols: s
   const logit = new Float64Array(G);
   const row = new Float64Array(G + M);
   const act = new Float64Array(P);
+  const sigShift = new Float64Array(G);
   const obs = {
     type: new Array<string>(n), batch: new Array<string>(n), extra: new Array<string>(n), total: new Float64Array(n), mito: new Float64Array(n),
   };
@@ -148,16 +165,20 @@ function simulateSource(spec: SourceSpec, n: number, uni: Universe, tfSymbols: s
     let typeKey: CellTypeKey;
     let extra = '';
     let stress: number[] | undefined;
+    let sig: { genes: number[]; lfc: number[] } | undefined;
     let kd = -1;
+    // Per-batch mixes: the batch first, then the type from its mix.
+    const b0 = spec.batchTypes ? rng.int(spec.batches.length) : -1;
     if (spec.kind === 'tf') {
       const t = rng.int(tfSymbols.length);
       typeKey = tfType[t];
       extra = `TFORF${String(t + 1).padStart(4, '0')}-${tfSymbols[t]}`;
     } else {
-      let u = rng.uniform() * wSum;
+      const m = mixes[Math.max(0, b0)];
+      let u = rng.uniform() * m.sum;
       let t = 0;
-      while (t < typeW.length - 1 && u >= typeW[t]) u -= typeW[t++];
-      typeKey = typeKeys[t];
+      while (t < m.w.length - 1 && u >= m.w[t]) u -= m.w[t++];
+      typeKey = m.keys[t];
     }
     if (spec.kind === 'perturb') {
       if (rng.uniform() < 0.12) extra = 'non-targeting';
@@ -165,25 +186,27 @@ function simulateSource(spec: SourceSpec, n: number, uni: Universe, tfSymbols: s
         const t = rng.int(targets.length);
         kd = targets[t];
         stress = targetStress[t];
+        sig = targetSig[t];
         extra = uni.genes[kd].symbol;
       }
     }
-    const b = rng.int(spec.batches.length);
-    // The held-out study's malignant cells are their own type (private AMLX program).
-    if (spec.heldOut && spec.batches[b] === spec.heldOut.batch && typeKey === spec.heldOut.from) typeKey = spec.heldOut.to;
+    const b = b0 >= 0 ? b0 : rng.int(spec.batches.length);
     const type = CELL_TYPES[typeKey];
     act.fill(0);
     for (const [p, a] of Object.entries(type.programs)) act[PROGRAMS.indexOf(p as Program)] = a * Math.max(0, 1 + 0.3 * rng.normal());
     if (stress) for (let s = 0; s < 3; s++) act[PROGRAMS.indexOf(`STRESS${s + 1}` as Program)] *= stress[s];
     // Softmax over nuclear genes of base + programs + batch shift.
+    if (sig) for (let i = 0; i < sig.genes.length; i++) sigShift[sig.genes[i]] = sig.lfc[i];
     let mx = -Infinity;
     for (let g = 0; g < G; g++) {
       let v = uni.base[g] + batchShift[b][g];
       for (let p = 0; p < P; p++) if (act[p] !== 0) v += act[p] * uni.load[p * G + g];
+      if (sig) v += sigShift[g];
       if (g === kd) v += Math.log(0.1);
       logit[g] = v;
       if (v > mx) mx = v;
     }
+    if (sig) for (const g of sig.genes) sigShift[g] = 0;
     let z = 0;
     for (let g = 0; g < G; g++) z += logit[g] = Math.exp(logit[g] - mx);
     // Library size and mito fraction; ~5% low library, ~5% high mito.

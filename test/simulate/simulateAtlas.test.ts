@@ -100,6 +100,50 @@ test('program sharing: TF atlas shares NEURO with brain and EPI with skin; blood
   const malig = (held: boolean) => programLevel(cca, 'MALIG', 'Malignant', galen.map((g) => g === held));
   assert.ok(malig(true) > level('blood', 'MALIG') + 0.5, 'the held-out study shares MALIG with the training studies');
   assert.ok(malig(false) > malig(true), 'but less of it');
+  // The training studies are heterogeneous (3CA: leukemias vs CLL/myeloma): lymphoid B lineage in
+  // Gavish-like, myeloid/stem (GMP, HSC) in Tyler-like malignant cells, so both share lineage
+  // programs with blood and bone marrow.
+  const inStudy = (s: string) => study.map((x) => x === s);
+  const lv = (p: string, s: string) => programLevel(cca, p, 'Malignant', inStudy(s));
+  assert.ok(lv('B', 'Gavish2023sim') > lv('B', 'Tyler2024sim') + 0.5, `B: ${lv('B', 'Gavish2023sim')} vs ${lv('B', 'Tyler2024sim')}`);
+  assert.ok(lv('GMP', 'Tyler2024sim') > lv('GMP', 'Gavish2023sim') + 0.3, `GMP: ${lv('GMP', 'Tyler2024sim')} vs ${lv('GMP', 'Gavish2023sim')}`);
+  assert.ok(lv('HSC', 'Tyler2024sim') > lv('HSC', 'Gavish2023sim') + 0.4, `HSC: ${lv('HSC', 'Tyler2024sim')} vs ${lv('HSC', 'Gavish2023sim')}`);
+  for (const s of ['Tyler2024sim', 'Gavish2023sim']) assert.ok(lv('IMMUNE', s) > lv('IMMUNE', 'vanGalen2019sim') + 0.5, `IMMUNE ${s}`);
+});
+
+test('Perturb-seq knockdowns each have a strong signature of their own', () => {
+  // Per target: mean log1p(cp10k) profile of its cells vs the non-targeting cells; the largest
+  // absolute differences are far beyond the knocked-down gene alone.
+  const k562 = atlas.sources.get('k562')!;
+  const gene = col(k562, 'gene');
+  const X = k562.X;
+  const profile = (rows: number[]) => {
+    const m = new Float64Array(X.nCols);
+    for (const r of rows) {
+      let tot = 0;
+      for (let p = X.indptr[r]; p < X.indptr[r + 1]; p++) tot += X.data[p];
+      for (let p = X.indptr[r]; p < X.indptr[r + 1]; p++) m[X.indices[p]] += Math.log1p((X.data[p] / tot) * 1e4) / rows.length;
+    }
+    return m;
+  };
+  const byGene = new Map<string, number[]>();
+  gene.forEach((g, r) => byGene.set(g, [...(byGene.get(g) ?? []), r]));
+  const nt = byGene.get('non-targeting')!;
+  const ctrl = profile(nt);
+  const shifted = (d: Float64Array, ref: Float64Array) => {
+    let k = 0;
+    for (let j = 0; j < X.nCols; j++) if (Math.abs(d[j] - ref[j]) > 1) k++;
+    return k;
+  };
+  const targets = [...byGene.entries()].filter(([g, rows]) => g !== 'non-targeting' && rows.length >= 6);
+  assert.ok(targets.length >= 10, `targets with >= 6 cells: ${targets.length}`);
+  // Noise floor: 6 non-targeting cells against all of them.
+  const noise = shifted(profile(nt.slice(0, 6)), ctrl);
+  assert.ok(noise < 10, `non-targeting noise floor: ${noise} genes`);
+  for (const [g, rows] of targets) {
+    const k = shifted(profile(rows.slice(0, 6)), ctrl);
+    assert.ok(k >= 20 + noise, `${g}: ${k} genes shifted by > 1 log unit (noise floor ${noise})`);
+  }
 });
 
 test('obs columns the study rules read are present with the expected values', () => {
