@@ -31,6 +31,12 @@ export interface PoolOptions {
   mainFns: ((...a: number[]) => unknown)[];
   /** V8 flags the workers set before instantiating (relaxed SIMD on Node 20) */
   v8Flags?: string;
+  /**
+   * A kernel share takes milliseconds; a worker that has not finished after this long is gone
+   * (killed, out of memory), so `run` fails with ENGINE_FAILURE instead of waiting forever, and the
+   * pool refuses further work. Default 300 s.
+   */
+  joinLimitMs?: number;
 }
 
 export async function createPool(opts: PoolOptions): Promise<Pool> {
@@ -63,6 +69,7 @@ export async function createPool(opts: PoolOptions): Promise<Pool> {
   }
   for (const w of workers) w.unref();
   let closed = false;
+  const joinLimitMs = opts.joinLimitMs ?? 300_000;
 
   return {
     threads: nWorkers + 1,
@@ -91,7 +98,15 @@ export async function createPool(opts: PoolOptions): Promise<Pool> {
         mainError = e;
       }
       if (n > 1) {
-        for (let p = Atomics.load(ctl, 0); p !== 0; p = Atomics.load(ctl, 0)) Atomics.wait(ctl, 0, p);
+        const t0 = Date.now();
+        for (let p = Atomics.load(ctl, 0); p !== 0; p = Atomics.load(ctl, 0)) {
+          if (Atomics.wait(ctl, 0, p, 1000) === 'timed-out' && Date.now() - t0 > joinLimitMs) {
+            closed = true; // the workers' state is unknown now: no further work on this pool
+            throw new ScmixError('ENGINE_FAILURE', `kernel ${opts.names[fn]}: ${p} worker thread(s) did not finish within ${joinLimitMs / 1000} s`, {
+              hint: 'rerun with --threads 1; if it persists, report it with the command you ran',
+            });
+          }
+        }
       }
       const failed = Atomics.load(ctl, 1);
       if (mainError !== undefined || (n > 1 && failed !== 0)) {
