@@ -31,6 +31,21 @@ export function needCsr(kernel: string, A: CsrView, nRows: number, nCols: number
   if (nnz < 0) throw new ScmixError('SHAPE_MISMATCH', `${kernel}: CSR indptr is decreasing`);
 }
 
+/** The shape contract of Backend.nbLossRows, shared by every backend. */
+export function checkNbLossRows(B: number, G: number, logits: ArrayLike<number>, logLib: ArrayLike<number>, pxR: ArrayLike<number>, x: CsrView,
+  rec: ArrayLike<number>, dLogits: ArrayLike<number> | null, dLogLib: ArrayLike<number> | null, dPxR: ArrayLike<number> | null, rhoOut?: ArrayLike<number> | null): void {
+  dims('nbLossRows', { B, G });
+  need('nbLossRows', 'logits', logits, B * G);
+  need('nbLossRows', 'logLib', logLib, B);
+  need('nbLossRows', 'pxR', pxR, G);
+  need('nbLossRows', 'rec', rec, B);
+  needCsr('nbLossRows', x, B, G);
+  if (dLogits) need('nbLossRows', 'dLogits', dLogits, B * G);
+  if (dLogLib) need('nbLossRows', 'dLogLib', dLogLib, B);
+  if (dPxR) need('nbLossRows', 'dPxR', dPxR, G);
+  if (rhoOut) need('nbLossRows', 'rhoOut', rhoOut, B * G);
+}
+
 export function badOp(kernel: string, op: string): never {
   throw new ScmixError('INTERNAL', `${kernel}: unsupported op '${op}'`);
 }

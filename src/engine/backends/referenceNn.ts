@@ -4,7 +4,7 @@
  */
 import { ScmixError } from '../../errors.js';
 import type { Backend } from '../backend.js';
-import { dims, need, needCsr } from './checks.js';
+import { dims, need, needCsr, checkNbLossRows } from './checks.js';
 import { referenceAttentionKernels } from './referenceAttention.js';
 import { digamma, lgamma } from './special.js';
 
@@ -185,16 +185,7 @@ export const referenceNnKernels: NnKernels = {
   ...referenceAttentionKernels,
 
   nbLossRows(B, G, logits, logLib, pxR, x, gradScale, rec, dLogits, dLogLib, dPxR, rhoOut) {
-    dims('nbLossRows', { B, G });
-    need('nbLossRows', 'logits', logits, B * G);
-    need('nbLossRows', 'logLib', logLib, B);
-    need('nbLossRows', 'pxR', pxR, G);
-    need('nbLossRows', 'rec', rec, B);
-    needCsr('nbLossRows', x, B, G);
-    if (dLogits) need('nbLossRows', 'dLogits', dLogits, B * G);
-    if (dLogLib) need('nbLossRows', 'dLogLib', dLogLib, B);
-    if (dPxR) need('nbLossRows', 'dPxR', dPxR, G);
-    if (rhoOut) need('nbLossRows', 'rhoOut', rhoOut, B * G);
+    checkNbLossRows(B, G, logits, logLib, pxR, x, rec, dLogits, dLogLib, dPxR, rhoOut);
     const eps = NB_EPS;
     const rho = new Float64Array(G);
     const xs = new Float64Array(G); // dense counts of the row

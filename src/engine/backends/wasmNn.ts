@@ -4,7 +4,7 @@
  */
 import { ScmixError } from '../../errors.js';
 import type { Backend, F32, I32 } from '../backend.js';
-import { dims, need, needCsr } from './checks.js';
+import { dims, need, needCsr, checkNbLossRows } from './checks.js';
 
 type Arr = F32 | I32;
 export interface NnContext {
@@ -192,16 +192,7 @@ export function wasmNnKernels(c: NnContext): NnKernels {
     },
     // Rows split over threads; dPxR partials per thread (float64) are reduced in thread order.
     nbLossRows(B, G, logits, logLib, pxR, x, gradScale, rec, dLogits, dLogLib, dPxR, rhoOut) {
-      dims('nbLossRows', { B, G });
-      need('nbLossRows', 'logits', logits, B * G);
-      need('nbLossRows', 'logLib', logLib, B);
-      need('nbLossRows', 'pxR', pxR, G);
-      need('nbLossRows', 'rec', rec, B);
-      needCsr('nbLossRows', x, B, G);
-      if (dLogits) need('nbLossRows', 'dLogits', dLogits, B * G);
-      if (dLogLib) need('nbLossRows', 'dLogLib', dLogLib, B);
-      if (dPxR) need('nbLossRows', 'dPxR', dPxR, G);
-      if (rhoOut) need('nbLossRows', 'rhoOut', rhoOut, B * G);
+      checkNbLossRows(B, G, logits, logLib, pxR, x, rec, dLogits, dLogLib, dPxR, rhoOut);
       if (B === 0 || G === 0) return;
       call(() => {
         const pl = inp(logits), pll = inp(logLib), pp = inp(pxR), ip = inp(x.indptr), ix = inp(x.indices), iv = inp(x.values);

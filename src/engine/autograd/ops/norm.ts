@@ -12,16 +12,7 @@ export function layerNorm(t: Tape, x: Tensor, gamma: Tensor, beta: Tensor, eps: 
   const mean = t.f32(M);
   const invStd = t.f32(M);
   be.layerNormForward(M, N, x.data, gamma.data, beta.data, eps, out.data, mean, invStd);
-  t.record(out, () => {
-    const dy = t.gradOf(out)!;
-    const dx = t.gradOf(x);
-    const tmp = t.f32(x.size);
-    const dg = t.gradOf(gamma) ?? t.f32(N);
-    const db = t.gradOf(beta) ?? t.f32(N);
-    be.layerNormBackward(M, N, x.data, dy, gamma.data, mean, invStd, tmp, dg, db);
-    if (dx) accumulate(be, x.size, tmp, dx);
-    t.release(tmp);
-  });
+  recordNormBackward(t, out, x, gamma, beta, (dy, dx, dg, db) => be.layerNormBackward(M, N, x.data, dy, gamma.data, mean, invStd, dx, dg, db));
   return out;
 }
 
@@ -75,15 +66,22 @@ export function batchNorm(t: Tape, x: Tensor, gamma: Tensor, beta: Tensor, eps: 
       state.runningVar[j] = (1 - m) * state.runningVar[j] + m * unbiased;
     }
   }
+  recordNormBackward(t, out, x, gamma, beta, (dy, dx, dg, db) => be.batchNormBackward(M, N, x.data, dy, gamma.data, mean, invStd, dx, dg, db));
+  return out;
+}
+
+/**
+ * The backward of a normalisation: the kernel overwrites dx and accumulates into dgamma/dbeta,
+ * so x's gradient goes through a temporary and is added, and absent parameter grads get scratch.
+ */
+function recordNormBackward(t: Tape, out: Tensor, x: Tensor, gamma: Tensor, beta: Tensor, kernel: (dy: F32, dx: F32, dg: F32, db: F32) => void): void {
+  const N = gamma.size;
   t.record(out, () => {
     const dy = t.gradOf(out)!;
     const dx = t.gradOf(x);
     const tmp = t.f32(x.size);
-    const dg = t.gradOf(gamma) ?? t.f32(N);
-    const db = t.gradOf(beta) ?? t.f32(N);
-    be.batchNormBackward(M, N, x.data, dy, gamma.data, mean, invStd, tmp, dg, db);
-    if (dx) accumulate(be, x.size, tmp, dx);
+    kernel(dy, tmp, t.gradOf(gamma) ?? t.f32(N), t.gradOf(beta) ?? t.f32(N));
+    if (dx) accumulate(t.backend, x.size, tmp, dx);
     t.release(tmp);
   });
-  return out;
 }
