@@ -55,6 +55,22 @@ export interface Backend {
   spmm(A: CsrView, N: number, B: F32, beta: number, C: F32, valueOp?: 'identity' | 'log1p'): void;
   /** C[K,N] = beta * C + A_csr[M,K]^T @ D[M,N] (weight gradient of the sparse first layer). */
   spmmT(A: CsrView, N: number, D: F32, beta: number, C: F32, valueOp?: 'identity' | 'log1p'): void;
+  /**
+   * The CSR of A^T (= the CSC of A; nonzeros keep their row order within a column) into indptr
+   * [A.nCols + 1], indices and values [nnz]; returns its view. For a matrix multiplied transposed
+   * more than once (spmm(A^T, ...) then equals spmmT(A, ...) bit for bit, without a copy per call).
+   */
+  transposeCsr(A: CsrView, indptr: I32, indices: I32, values: F32): CsrView;
+
+  /**
+   * A sparse layer's weight gradient and its Adam step in one pass: each row of C = A @ D
+   * ([A.nRows, N]; e.g. A = log1p(X)^T from transposeCsr, D = the layer's output gradient) is formed
+   * and handed straight to adamStep's update of param/m/v [A.nRows, N] (same arguments as adamStep),
+   * so the gradient is never written to memory and read back. `grad`, when given, receives C.
+   * Bit for bit equal to spmm(A, N, D, 0, grad) followed by adamStep(A.nRows * N, param, grad, m, v, ...).
+   */
+  spmmAdam(A: CsrView, N: number, D: F32, param: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, decoupled: boolean, step: number, grad?: F32 | null): void;
 
   // ---- elementwise (n elements; in-place allowed: out === x) ----
   unary(op: UnaryOp, n: number, x: F32, out: F32): void;
@@ -74,9 +90,18 @@ export interface Backend {
   // ---- normalisation ----
   /** BatchNorm1d train mode over rows of x[M,N]: out = gamma*(x-mean)/sqrt(var+eps)+beta with biased batch var; writes mean[N], invStd[N]. */
   batchNormForward(M: number, N: number, x: F32, gamma: F32, beta: F32, eps: number, out: F32, mean: F32, invStd: F32): void;
+  /**
+   * Train-mode BatchNorm1d of a bias-free Linear y = x W^T (W [N,K]) folded into the layer, from the
+   * input's batch mean xMean[K] and biased covariance xCov[K,K] (y's batch mean is W xMean, its biased
+   * variance diag(W xCov W^T)): writes mean[N], variance[N], invStd[N] = 1/sqrt(variance + eps),
+   * Wf[N,K] = diag(gamma * invStd) W and bf[N] = beta - gamma * invStd * mean, so that
+   * BN(x W^T) = x Wf^T + bf with no pass over [M,N]. Float64 inside.
+   */
+  linearBatchNormFold(N: number, K: number, W: F32, xMean: F32, xCov: F32, gamma: F32, beta: F32, eps: number,
+    Wf: F32, bf: F32, mean: F32, variance: F32, invStd: F32): void;
   /** Eval mode with running statistics. */
   batchNormInference(M: number, N: number, x: F32, gamma: F32, beta: F32, runningMean: F32, runningVar: F32, eps: number, out: F32): void;
-  /** Backward of batchNormForward; dgamma, dbeta accumulate (+=). */
+  /** Backward of batchNormForward; dgamma, dbeta accumulate (+=); dx may be dy (in place). */
   batchNormBackward(M: number, N: number, x: F32, dy: F32, gamma: F32, mean: F32, invStd: F32, dx: F32, dgamma: F32, dbeta: F32): void;
   /** LayerNorm over the last dim of x[M,N]; writes mean[M], invStd[M]. */
   layerNormForward(M: number, N: number, x: F32, gamma: F32, beta: F32, eps: number, out: F32, mean: F32, invStd: F32): void;

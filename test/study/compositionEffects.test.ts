@@ -3,6 +3,9 @@
  * a small scale, checking that it recovers the designed composition effects against the
  * same-size control (Blood+Blood): adding bone marrow helps the bone-marrow set, adding the TF
  * atlas helps the out-of-distribution neurons. Corpora have equal sizes, so equal training steps.
+ * Effects are compared on the mean over three seeds, as the study does: at this scale one seed's
+ * median r2 moves by up to 0.14 with the seed (and by a few hundredths with the last bits of the
+ * kernels' arithmetic), more than the margins checked.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +19,7 @@ import { atlasDir, memorySources, studyIn } from './support.js';
 const atlas = simulateAtlas({ seed: 1, scale: 0.6, nGenes: 400 });
 
 const YAML = `name: effects
-seeds: [0]
+seeds: [0, 1, 2]
 sources:
   blood: { path: atlas/blood.h5ad, genes: { ids: index, symbols: feature_name }, filters: [{ column: disease, equals: normal }] }
   bone_marrow: { path: atlas/bone_marrow.h5ad, genes: { ids: index, symbols: feature_name } }
@@ -47,8 +50,9 @@ test('adding bone marrow helps bone marrow; adding the TF atlas helps neurons (v
   const dir = atlasDir(atlas);
   const study = studyIn(dir, YAML);
   const res = await runStudy(study, { outDir: join(dir, 'run'), impls: defaultStages(study), openSource: memorySources(atlas) });
-  assert.equal(res.ran.length, 2 + 3 * 3);
-  const r2 = (corpus: string, ev: string) => JSON.parse(readFileSync(join(dir, 'run', 'evals', 'ldvae', corpus, 'seed0', ev, 'summary.json'), 'utf8')).median_r2 as number;
+  assert.equal(res.ran.length, 2 + 3 * 3 * 3);
+  const r2 = (corpus: string, ev: string) =>
+    [0, 1, 2].reduce((s, seed) => s + JSON.parse(readFileSync(join(dir, 'run', 'evals', 'ldvae', corpus, `seed${seed}`, ev, 'summary.json'), 'utf8')).median_r2 / 3, 0);
   const table = Object.fromEntries(['Blood+Blood', 'Blood+BoneMarrow', 'Blood+TFAtlas'].map((c) => [c, { BoneMarrow: r2(c, 'BoneMarrow'), Neurons: r2(c, 'Neurons') }]));
   const msg = JSON.stringify(table);
   if (process.env.SCMIX_TEST_VERBOSE) console.log(msg);

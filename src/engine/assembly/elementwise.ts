@@ -287,10 +287,17 @@ export function dropout(p: f64, seed: u32, offset: u32, scale: f32, x: usize, ou
 // oneMinusBeta1/2 come from float64 (1 - f32(0.999) in float32 is off by 1e-5 relative).
 export function adamStep(param: usize, grad: usize, m: usize, v: usize, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32,
   eps: f32, weightDecay: f32, decoupled: i32, decay: f32, stepSize: f32, invSqrtBc2: f32, lo: i32, hi: i32): void {
+  const o = <usize>lo * 4;
+  adamSpan(param + o, grad + o, m + o, v + o, hi - lo, beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps, weightDecay, decoupled, decay, stepSize, invSqrtBc2);
+}
+
+/** adamStep on n contiguous elements (also the second half of sparse.ts spmmAdam). The grad is only read. */
+@inline export function adamSpan(param: usize, grad: usize, m: usize, v: usize, n: i32, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32,
+  eps: f32, weightDecay: f32, decoupled: i32, decay: f32, stepSize: f32, invSqrtBc2: f32): void {
   const b1 = sp(beta1), c1 = sp(oneMinusBeta1), b2 = sp(beta2), c2 = sp(oneMinusBeta2), ve = sp(eps), wd = sp(weightDecay);
   const vdecay = sp(decay), vstep = sp(stepSize), vinv = sp(invSqrtBc2);
-  let i = lo;
-  for (; i + 4 <= hi; i += 4) {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
     const o = <usize>i * 4;
     let p = v128.load(param + o);
     let g = v128.load(grad + o);
@@ -302,7 +309,7 @@ export function adamStep(param: usize, grad: usize, m: usize, v: usize, beta1: f
     v128.store(v + o, vi);
     v128.store(param + o, f32x4.sub(p, f32x4.div(f32x4.mul(vstep, mi), f32x4.add(f32x4.mul(f32x4.sqrt(vi), vinv), ve))));
   }
-  for (; i < hi; i++) {
+  for (; i < n; i++) {
     const o = <usize>i * 4;
     let p = load<f32>(param + o);
     let g = load<f32>(grad + o);

@@ -2,9 +2,9 @@
 // All pointers are byte offsets into the one shared memory; [lo, hi) is this thread's share.
 export { gemm, gemmScratchBytes } from './gemm';
 export { unary, unaryBackward, binary, axpby, fill, addRowVector, sumRows, sumChunks, dropout, adamStep } from './elementwise';
-export { spmm, csrToCsc, spmmTCsc } from './sparse';
+export { spmm, csrToCsc, spmmTCsc, spmmAdam, cscCount, cscCursors, cscScatter } from './sparse';
 export {
-  batchNormForward, batchNormInference, batchNormBackward, layerNormForward, layerNormBackwardDx, layerNormBackwardParams,
+  batchNormForward, batchNormInference, batchNormBackward, linearBnFold, layerNormForward, layerNormBackwardDx, layerNormBackwardParams,
   softmaxRows, logSoftmaxRows, softmaxRowsBackward, crossEntropyRows, gatherRows, scatterAddRows,
 } from './nn';
 export { attentionForward, attentionRowDot, attentionBackward, attentionScratchBytes } from './attention';

@@ -43,9 +43,11 @@ function nbCorr(gi: i32, xv: f64, R: usize, lib64: f64, theta: usize, lgTh: usiz
 /**
  * Per-gene constants for g in [lo, hi): theta = exp(pxR), invTe = 1/(theta+eps), tte = theta/(theta+eps)
  * (float32), and lgamma(theta), digamma(theta) (float64) so the nonzeros need one lgamma and one
- * digamma each instead of two.
+ * digamma each instead of two. Counts of 1 and 2 (about 9 in 10 nonzeros in 10x data) need neither:
+ * lg12[2g + x - 1] = lgamma(theta + x) - lgamma(theta) = sum_{i<x} log(theta + i) and
+ * dg12[2g + x - 1] = digamma(theta + x) - digamma(theta) = sum_{i<x} 1 / (theta + i) (float64).
  */
-export function nbPrep(pxR: usize, theta: usize, invTe: usize, tte: usize, lgTh: usize, dgTh: usize, lo: i32, hi: i32): void {
+export function nbPrep(pxR: usize, theta: usize, invTe: usize, tte: usize, lgTh: usize, dgTh: usize, lg12: usize, dg12: usize, lo: i32, hi: i32): void {
   for (let g = lo; g < hi; g++) {
     const o = <usize>g * 4;
     const th32 = <f32>Math.exp(<f64>load<f32>(pxR + o));
@@ -82,6 +84,16 @@ export function nbPrep(pxR: usize, theta: usize, invTe: usize, tte: usize, lgTh:
     store<f64>(lgTh + <usize>g * 8, lgamma64(t));
     if (dgTh) store<f64>(dgTh + <usize>g * 8, digamma64(t));
   }
+  for (g = lo; g < hi; g++) {
+    const t = <f64>load<f32>(theta + <usize>g * 4);
+    const l = vlog64(f64x2(t, t + 1)); // finite theta > 0 only: the general path takes the others
+    const q = <usize>g * 16;
+    const l0 = f64x2.extract_lane(l, 0);
+    store<f64>(lg12 + q, l0);
+    store<f64>(lg12 + q + 8, l0 + f64x2.extract_lane(l, 1));
+    store<f64>(dg12 + q, 1 / t);
+    store<f64>(dg12 + q + 8, 1 / t + 1 / (t + 1));
+  }
 }
 
 /** table[i] = lgamma(i + 1) = log(i!) for i < n (integer counts hit this table). */
@@ -104,7 +116,7 @@ export function nbInitTable(table: usize, n: i32): void {
  * scratch: 3*G floats (rho, d rec/d mu, float32 dPxR partial).
  */
 export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, invTe: usize, tte: usize,
-  lgTh: usize, dgTh: usize, lfTable: usize, lfN: i32, indptr: usize, indices: usize, values: usize, gradScale: f32, rec: usize, dLogits: usize, dLogLib: usize,
+  lgTh: usize, dgTh: usize, lg12: usize, dg12: usize, lfTable: usize, lfN: i32, indptr: usize, indices: usize, values: usize, gradScale: f32, rec: usize, dLogits: usize, dLogLib: usize,
   dpx: usize, rhoOut: usize, scratch: usize, lo: i32, hi: i32): void {
   const R = scratch;
   const GM = scratch + <usize>G * 4;
@@ -205,12 +217,20 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
       const th = f64x2(<f64>load<f32>(theta + o0), <f64>load<f32>(theta + o1));
       const me = f64x2.add(mu, v128.load(VEPS64));
       const t1 = f64x2.add(th, me);
-      const a = f64x2.add(xv, th);
       const lf = f64x2(lfact(x0, lfTable, lfN), lfact(x1, lfTable, lfN));
-      const lgT = f64x2(load<f64>(lgTh + <usize>g0 * 8), load<f64>(lgTh + <usize>g1 * 8));
-      // x (log(mu+eps) - log(theta+mu+eps)) + lgamma(x+theta) - lgamma(theta) - lgamma(x+1)
-      const lgA = dpx ? vlgammaDigamma64(a) : vlgamma64(a); // digamma(a) for dPxR comes with it
-      const ll = f64x2.sub(f64x2.add(f64x2.mul(xv, vlog64(f64x2.div(me, t1))), lgA), f64x2.add(lgT, lf));
+      // x (log(mu+eps) - log(theta+mu+eps)) + [lgamma(x+theta) - lgamma(theta)] - lgamma(x+1); the
+      // bracket and its digamma counterpart (dgDiff) come from nbPrep's tables for counts 1 and 2
+      let lgDiff: v128, dgDiff = f64x2.splat(0);
+      if (x0 <= 2 && x1 <= 2 && <f64><i32>x0 == x0 && <f64><i32>x1 == x1 && th12(th)) {
+        const q0 = (<usize>g0 * 2 + <usize><i32>x0 - 1) * 8, q1 = (<usize>g1 * 2 + <usize><i32>x1 - 1) * 8;
+        lgDiff = f64x2(load<f64>(lg12 + q0), load<f64>(lg12 + q1));
+        if (dpx) dgDiff = f64x2(load<f64>(dg12 + q0), load<f64>(dg12 + q1));
+      } else {
+        const lgT = f64x2(load<f64>(lgTh + <usize>g0 * 8), load<f64>(lgTh + <usize>g1 * 8));
+        lgDiff = f64x2.sub(dpx ? vlgammaDigamma64(f64x2.add(xv, th)) : vlgamma64(f64x2.add(xv, th)), lgT); // digamma(x+theta) for dPxR comes with it
+        if (dpx) dgDiff = f64x2.sub(lastDigamma64(), f64x2(load<f64>(dgTh + <usize>g0 * 8), load<f64>(dgTh + <usize>g1 * 8)));
+      }
+      const ll = f64x2.sub(f64x2.add(f64x2.mul(xv, vlog64(f64x2.div(me, t1))), lgDiff), lf);
       rs -= f64x2.extract_lane(ll, 0) + f64x2.extract_lane(ll, 1);
       if (grads) {
         const xt = f64x2.div(xv, t1);
@@ -220,8 +240,7 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
         const dm = f64x2.mul(dmu, mu);
         gDl += f64x2.extract_lane(dm, 0) + f64x2.extract_lane(dm, 1);
         if (dpx) {
-          const dgT = f64x2(load<f64>(dgTh + <usize>g0 * 8), load<f64>(dgTh + <usize>g1 * 8));
-          const inner = f64x2.sub(f64x2.sub(lastDigamma64(), dgT), xt);
+          const inner = f64x2.sub(dgDiff, xt);
           const upd = f64x2.mul(f64x2.mul(vgs64, th), inner);
           const q0 = dpx + <usize>g0 * 8, q1 = dpx + <usize>g1 * 8;
           store<f64>(q0, load<f64>(q0) - f64x2.extract_lane(upd, 0));
@@ -253,6 +272,11 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
     }
     if (rhoOut) memory.copy(rhoOut + <usize>b * <usize>G * 4, R, <usize>G * 4);
   }
+}
+
+/** Both lanes finite and > 0 (the tables hold those thetas only). */
+@inline function th12(th: v128): bool {
+  return f64x2.extract_lane(th, 0) > 0 && f64x2.extract_lane(th, 1) > 0 && f64x2.extract_lane(th, 0) < 1e300 && f64x2.extract_lane(th, 1) < 1e300;
 }
 
 @inline function sp1(): v128 {

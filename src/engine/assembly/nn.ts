@@ -54,10 +54,12 @@ export function batchNormInference(M: i32, N: i32, x: usize, gamma: usize, beta:
 }
 
 export function batchNormBackward(M: i32, N: i32, x: usize, dy: usize, gamma: usize, mean: usize, invStd: usize, dx: usize, dgamma: usize, dbeta: usize, acc: usize, lo: i32, hi: i32): void {
-  // Same float64 operations, in the same order per element, as the scalar definition; the columns
-  // are just taken two float64 lanes at a time. acc: 3*(hi-lo) f64 (sum dy, sum dy*xhat, gamma*invStd/M).
+  // The column sums (sum dy, sum dy*xhat) accumulate in float64, the columns taken two float64 lanes
+  // at a time; dx is then formed in float32, as torch's CPU kernel does (its reductions use double).
+  // acc: 2*(hi-lo) f64 sums, then 3*(hi-lo) f32 (gamma*invStd/M and the two sums, rounded).
   const w = hi - lo;
-  const sdy = acc, sdyx = acc + <usize>w * 8, kk = acc + <usize>w * 16;
+  const sdy = acc, sdyx = acc + <usize>w * 8;
+  const kk = acc + <usize>w * 16, s1 = kk + <usize>w * 4, s2 = s1 + <usize>w * 4;
   memory.fill(acc, 0, <usize>w * 16);
   const w4 = lo + ((w >> 2) << 2);
   for (let i = 0; i < M; i++) {
@@ -87,33 +89,28 @@ export function batchNormBackward(M: i32, N: i32, x: usize, dy: usize, gamma: us
     }
   }
   for (let j = lo; j < hi; j++) {
-    store<f32>(at(dbeta, j), load<f32>(at(dbeta, j)) + <f32>load<f64>(sdy + <usize>(j - lo) * 8));
-    store<f32>(at(dgamma, j), load<f32>(at(dgamma, j)) + <f32>load<f64>(sdyx + <usize>(j - lo) * 8));
-    store<f64>(kk + <usize>(j - lo) * 8, <f64>load<f32>(at(gamma, j)) * <f64>load<f32>(at(invStd, j)) / <f64>M);
+    const q = <usize>(j - lo);
+    const a = load<f64>(sdy + q * 8), b = load<f64>(sdyx + q * 8);
+    store<f32>(at(dbeta, j), load<f32>(at(dbeta, j)) + <f32>a);
+    store<f32>(at(dgamma, j), load<f32>(at(dgamma, j)) + <f32>b);
+    store<f32>(kk + q * 4, <f32>(<f64>load<f32>(at(gamma, j)) * <f64>load<f32>(at(invStd, j)) / <f64>M));
+    store<f32>(s1 + q * 4, <f32>a);
+    store<f32>(s2 + q * 4, <f32>b);
   }
-  const vM = f64x2.splat(<f64>M);
+  const vM = f32x4.splat(<f32>M), fM = <f32>M;
   for (let i = 0; i < M; i++) {
     const off = <usize>i * <usize>N * 4;
     let j = lo;
     for (; j < w4; j += 4) {
-      const gv = v128.load(at(dy + off, j));
-      const xv = v128.load(at(x + off, j));
-      const mv = v128.load(at(mean, j));
-      const iv = v128.load(at(invStd, j));
-      const xh0 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(xv), f64x2.promote_low_f32x4(mv)), f64x2.promote_low_f32x4(iv));
-      const xh1 = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(xv, xv, 2, 3, 2, 3)), f64x2.promote_low_f32x4(v128.shuffle<f32>(mv, mv, 2, 3, 2, 3))),
-        f64x2.promote_low_f32x4(v128.shuffle<f32>(iv, iv, 2, 3, 2, 3)));
-      const q = <usize>(j - lo) * 8;
-      const v0 = f64x2.mul(v128.load(kk + q), f64x2.sub(f64x2.sub(f64x2.mul(vM, f64x2.promote_low_f32x4(gv)), v128.load(sdy + q)), f64x2.mul(xh0, v128.load(sdyx + q))));
-      const v1 = f64x2.mul(v128.load(kk + q, 16), f64x2.sub(f64x2.sub(f64x2.mul(vM, f64x2.promote_low_f32x4(v128.shuffle<f32>(gv, gv, 2, 3, 2, 3))), v128.load(sdy + q, 16)),
-        f64x2.mul(xh1, v128.load(sdyx + q, 16))));
-      v128.store(at(dx + off, j), v128.shuffle<f32>(f32x4.demote_f64x2_zero(v0), f32x4.demote_f64x2_zero(v1), 0, 1, 4, 5));
+      const q = <usize>(j - lo) * 4;
+      const xh = f32x4.mul(f32x4.sub(v128.load(at(x + off, j)), v128.load(at(mean, j))), v128.load(at(invStd, j)));
+      const t = f32x4.sub(f32x4.mul(vM, v128.load(at(dy + off, j))), v128.load(s1 + q));
+      v128.store(at(dx + off, j), f32x4.mul(v128.load(kk + q), f32x4.sub(t, f32x4.mul(xh, v128.load(s2 + q)))));
     }
     for (; j < hi; j++) {
-      const is = <f64>load<f32>(at(invStd, j));
-      const xh = (<f64>load<f32>(at(x + off, j)) - <f64>load<f32>(at(mean, j))) * is;
-      const v = load<f64>(kk + <usize>(j - lo) * 8) * (<f64>M * <f64>load<f32>(at(dy + off, j)) - load<f64>(sdy + <usize>(j - lo) * 8) - xh * load<f64>(sdyx + <usize>(j - lo) * 8));
-      store<f32>(at(dx + off, j), <f32>v);
+      const q = <usize>(j - lo) * 4;
+      const xh = (load<f32>(at(x + off, j)) - load<f32>(at(mean, j))) * load<f32>(at(invStd, j));
+      store<f32>(at(dx + off, j), load<f32>(kk + q) * ((fM * load<f32>(at(dy + off, j)) - load<f32>(s1 + q)) - xh * load<f32>(s2 + q)));
     }
   }
 }
@@ -277,3 +274,58 @@ export function scatterAddRows(n: i32, D: i32, dout: usize, ids: usize, dtable: 
   }
 }
 
+
+// ---- BatchNorm of a bias-free Linear folded into it, rows [lo, hi) of W [N,K] ----
+// scratch: (K*K + K + 2K) f64: the covariance as used below (diagonal halved, upper triangle), the
+// input mean, and two genes' weights as f64x2 lanes.
+export function linearBnFold(K: i32, W: usize, xMean: usize, xCov: usize, gamma: usize, beta: usize, eps: f64,
+  Wf: usize, bf: usize, mean: usize, variance: usize, invStd: usize, scratch: usize, lo: i32, hi: i32): void {
+  const C = scratch, zm = scratch + <usize>(K * K) * 8, w2 = zm + <usize>K * 8;
+  for (let i = 0; i < K; i++) {
+    store<f64>(zm + <usize>i * 8, <f64>load<f32>(xMean + <usize>i * 4));
+    for (let j = i; j < K; j++) {
+      // w^T C w = 2 * sum_i w_i (C_ii w_i / 2 + sum_{j>i} C_ij w_j): half the products of the full form
+      const c = <f64>load<f32>(xCov + <usize>(i * K + j) * 4);
+      store<f64>(C + <usize>(i * K + j) * 8, i == j ? 0.5 * c : c);
+    }
+  }
+  let g = lo;
+  for (; g + 2 <= hi; g += 2) {
+    const r0 = W + <usize>g * <usize>K * 4, r1 = r0 + <usize>K * 4;
+    for (let i = 0; i < K; i++) v128.store(w2 + <usize>i * 16, f64x2(<f64>load<f32>(r0 + <usize>i * 4), <f64>load<f32>(r1 + <usize>i * 4)));
+    let mu = f64x2.splat(0), v = f64x2.splat(0);
+    for (let i = 0; i < K; i++) {
+      const wi = v128.load(w2 + <usize>i * 16);
+      mu = f64x2.add(mu, f64x2.mul(wi, f64x2.splat(load<f64>(zm + <usize>i * 8))));
+      let acc = f64x2.splat(0);
+      for (let j = i; j < K; j++) acc = f64x2.add(acc, f64x2.mul(v128.load(w2 + <usize>j * 16), f64x2.splat(load<f64>(C + <usize>(i * K + j) * 8))));
+      v = f64x2.add(v, f64x2.mul(wi, acc));
+    }
+    v = f64x2.add(v, v);
+    foldRow(K, W, gamma, beta, eps, Wf, bf, mean, variance, invStd, g, f64x2.extract_lane(mu, 0), f64x2.extract_lane(v, 0));
+    foldRow(K, W, gamma, beta, eps, Wf, bf, mean, variance, invStd, g + 1, f64x2.extract_lane(mu, 1), f64x2.extract_lane(v, 1));
+  }
+  for (; g < hi; g++) {
+    const r = W + <usize>g * <usize>K * 4;
+    let mu: f64 = 0, v: f64 = 0;
+    for (let i = 0; i < K; i++) {
+      const wi = <f64>load<f32>(r + <usize>i * 4);
+      mu += wi * load<f64>(zm + <usize>i * 8);
+      let acc: f64 = 0;
+      for (let j = i; j < K; j++) acc += <f64>load<f32>(r + <usize>j * 4) * load<f64>(C + <usize>(i * K + j) * 8);
+      v += wi * acc;
+    }
+    foldRow(K, W, gamma, beta, eps, Wf, bf, mean, variance, invStd, g, mu, v + v);
+  }
+}
+
+@inline function foldRow(K: i32, W: usize, gamma: usize, beta: usize, eps: f64, Wf: usize, bf: usize, mean: usize, variance: usize, invStd: usize, g: i32, mu: f64, v: f64): void {
+  const is = 1 / Math.sqrt(v + eps);
+  const a = <f64>load<f32>(at(gamma, g)) * is;
+  store<f32>(at(mean, g), <f32>mu);
+  store<f32>(at(variance, g), <f32>v);
+  store<f32>(at(invStd, g), <f32>is);
+  store<f32>(at(bf, g), <f32>(<f64>load<f32>(at(beta, g)) - a * mu));
+  const r = W + <usize>g * <usize>K * 4, o = Wf + <usize>g * <usize>K * 4;
+  for (let i = 0; i < K; i++) store<f32>(o + <usize>i * 4, <f32>(a * <f64>load<f32>(r + <usize>i * 4)));
+}

@@ -1,6 +1,7 @@
 // CSR x dense products. Output rows stay in L1 while two nonzeros are folded in per step
 // (c += v0*B[k0,:] + v1*B[k1,:]); docs/engine.md measured this layout against register-strip variants.
 import { madd } from './vmath';
+import { adamSpan } from './elementwise';
 
 @inline function val(values: usize, p: i32, log1p: i32): f32 {
   const v = load<f32>(values + <usize>p * 4);
@@ -163,5 +164,78 @@ export function spmmTCsc(N: i32, colptr: usize, rows: usize, vals: usize, D: usi
         load<f32>(vals + <usize>q * 4), load<f32>(vals + <usize>(q + 1) * 4), N);
     }
     if (q < end) axpy1(c, D + <usize>load<i32>(rows + <usize>q * 4) * ld, load<f32>(vals + <usize>q * 4), N);
+  }
+}
+
+/**
+ * Rows [lo, hi) of C = A D (A CSR, D [A.nCols, N]) each formed in `row` (N floats of this thread's
+ * scratch) exactly as spmm forms them, optionally copied to grad, and applied at once by Adam to
+ * param/m/v: the gradient row is used while it is in L1, never written to and re-read from memory.
+ */
+export function spmmAdam(N: i32, indptr: usize, indices: usize, values: usize, D: usize, param: usize, m: usize, v: usize, grad: usize, row: usize,
+  beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32, eps: f32, weightDecay: f32, decoupled: i32, decay: f32, stepSize: f32, invSqrtBc2: f32,
+  lo: i32, hi: i32): void {
+  const ld = <usize>N * 4;
+  for (let k = lo; k < hi; k++) {
+    scaleRow(row, N, 0);
+    let p = load<i32>(indptr + <usize>k * 4);
+    const end = load<i32>(indptr + <usize>(k + 1) * 4);
+    for (; p + 4 <= end; p += 4) {
+      axpy4(row, D + <usize>load<i32>(indices + <usize>p * 4) * ld, D + <usize>load<i32>(indices + <usize>(p + 1) * 4) * ld,
+        D + <usize>load<i32>(indices + <usize>(p + 2) * 4) * ld, D + <usize>load<i32>(indices + <usize>(p + 3) * 4) * ld,
+        load<f32>(values + <usize>p * 4), load<f32>(values + <usize>(p + 1) * 4), load<f32>(values + <usize>(p + 2) * 4), load<f32>(values + <usize>(p + 3) * 4), N);
+    }
+    for (; p + 2 <= end; p += 2) {
+      axpy2(row, D + <usize>load<i32>(indices + <usize>p * 4) * ld, D + <usize>load<i32>(indices + <usize>(p + 1) * 4) * ld,
+        load<f32>(values + <usize>p * 4), load<f32>(values + <usize>(p + 1) * 4), N);
+    }
+    if (p < end) axpy1(row, D + <usize>load<i32>(indices + <usize>p * 4) * ld, load<f32>(values + <usize>p * 4), N);
+    const o = <usize>k * ld;
+    if (grad) memory.copy(grad + o, row, ld);
+    adamSpan(param + o, row, m + o, v + o, N, beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps, weightDecay, decoupled, decay, stepSize, invSqrtBc2);
+  }
+}
+
+// ---- csrToCsc in three phases over row shares (transposeCsr on several threads) ----
+// Each share counts its rows' nonzeros per column, one thread turns the counts into per-share write
+// cursors (share t writes column k after shares 0..t-1), and each share scatters its rows. The result
+// is the serial csrToCsc's, whatever the number of shares.
+
+/** counts[0..K) = nonzeros per column in rows [lo, hi). */
+export function cscCount(K: i32, indptr: usize, indices: usize, counts: usize, lo: i32, hi: i32): void {
+  memory.fill(counts, 0, <usize>K * 4);
+  const p1 = load<i32>(indptr + <usize>hi * 4);
+  for (let p = load<i32>(indptr + <usize>lo * 4); p < p1; p++) {
+    const a = counts + <usize>load<i32>(indices + <usize>p * 4) * 4;
+    store<i32>(a, load<i32>(a) + 1);
+  }
+}
+
+/** colptr [K+1] from nShares count arrays (stride K), which become each share's write cursors. */
+export function cscCursors(K: i32, nShares: i32, counts: usize, colptr: usize): void {
+  let base = 0;
+  store<i32>(colptr, 0);
+  for (let k = 0; k < K; k++) {
+    for (let t = 0; t < nShares; t++) {
+      const a = counts + (<usize>t * <usize>K + <usize>k) * 4;
+      const c = load<i32>(a);
+      store<i32>(a, base);
+      base += c;
+    }
+    store<i32>(colptr + <usize>(k + 1) * 4, base);
+  }
+}
+
+/** Rows [lo, hi) into the CSC through this share's cursors. */
+export function cscScatter(indptr: usize, indices: usize, values: usize, cursors: usize, rows: usize, vals: usize, lo: i32, hi: i32): void {
+  for (let i = lo; i < hi; i++) {
+    const end = load<i32>(indptr + <usize>(i + 1) * 4);
+    for (let p = load<i32>(indptr + <usize>i * 4); p < end; p++) {
+      const a = cursors + <usize>load<i32>(indices + <usize>p * 4) * 4;
+      const q = load<i32>(a);
+      store<i32>(a, q + 1);
+      store<i32>(rows + <usize>q * 4, i);
+      store<f32>(vals + <usize>q * 4, load<f32>(values + <usize>p * 4));
+    }
   }
 }

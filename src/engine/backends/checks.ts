@@ -46,6 +46,18 @@ export function checkNbLossRows(B: number, G: number, logits: ArrayLike<number>,
   if (rhoOut) need('nbLossRows', 'rhoOut', rhoOut, B * G);
 }
 
+/** The shape contract of Backend.linearBatchNormFold. */
+export function checkLinearBatchNormFold(N: number, K: number, W: ArrayLike<number>, xMean: ArrayLike<number>, xCov: ArrayLike<number>, gamma: ArrayLike<number>,
+  beta: ArrayLike<number>, Wf: ArrayLike<number>, bf: ArrayLike<number>, mean: ArrayLike<number>, variance: ArrayLike<number>, invStd: ArrayLike<number>): void {
+  const k = 'linearBatchNormFold';
+  dims(k, { N, K });
+  need(k, 'W', W, N * K);
+  need(k, 'Wf', Wf, N * K);
+  need(k, 'xMean', xMean, K);
+  need(k, 'xCov', xCov, K * K);
+  for (const [name, a] of [['gamma', gamma], ['beta', beta], ['bf', bf], ['mean', mean], ['variance', variance], ['invStd', invStd]] as const) need(k, name, a, N);
+}
+
 export function badOp(kernel: string, op: string): never {
   throw new ScmixError('INTERNAL', `${kernel}: unsupported op '${op}'`);
 }

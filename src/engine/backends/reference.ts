@@ -167,6 +167,32 @@ export function referenceBackend(): Backend {
       for (let t = 0; t < A.nCols * N; t++) C[t] = beta === 0 ? acc[t] : beta * C[t] + acc[t];
     },
 
+    spmmAdam(A, N, D, param, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step, grad) {
+      const C = grad ?? new Float32Array(A.nRows * N);
+      backend.spmm(A, N, D, 0, C);
+      backend.adamStep(A.nRows * N, param, C, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step);
+    },
+
+    transposeCsr(A, indptr, indices, values) {
+      needCsr('transposeCsr', A, A.nRows, A.nCols);
+      const p0 = A.indptr[0], nnz = A.indptr[A.nRows] - p0;
+      need('transposeCsr', 'indptr', indptr, A.nCols + 1);
+      need('transposeCsr', 'indices', indices, nnz);
+      need('transposeCsr', 'values', values, nnz);
+      indptr.fill(0, 0, A.nCols + 1);
+      for (let p = p0; p < p0 + nnz; p++) indptr[A.indices[p] + 1]++;
+      for (let k = 0; k < A.nCols; k++) indptr[k + 1] += indptr[k];
+      const next = indptr.slice(0, A.nCols);
+      for (let i = 0; i < A.nRows; i++) {
+        for (let p = A.indptr[i]; p < A.indptr[i + 1]; p++) {
+          const q = next[A.indices[p]]++;
+          indices[q] = i;
+          values[q] = A.values[p];
+        }
+      }
+      return { nRows: A.nCols, nCols: A.nRows, indptr, indices, values };
+    },
+
     unary(op, n, x, out) {
       need('unary', 'x', x, n);
       need('unary', 'out', out, n);

@@ -4,12 +4,12 @@
  */
 import { ScmixError } from '../../errors.js';
 import type { Backend } from '../backend.js';
-import { dims, need, needCsr, checkNbLossRows } from './checks.js';
+import { dims, need, needCsr, checkNbLossRows, checkLinearBatchNormFold } from './checks.js';
 import { referenceAttentionKernels } from './referenceAttention.js';
 import { digamma, lgamma } from './special.js';
 
 type NnKernels = Pick<Backend,
-  | 'batchNormForward' | 'batchNormInference' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward'
+  | 'batchNormForward' | 'batchNormInference' | 'batchNormBackward' | 'linearBatchNormFold' | 'layerNormForward' | 'layerNormBackward'
   | 'softmaxRows' | 'logSoftmaxRows' | 'softmaxRowsBackward' | 'crossEntropyRows' | 'gatherRows' | 'scatterAddRows'
   | 'attentionForward' | 'attentionBackward' | 'nbLossRows'>;
 
@@ -31,6 +31,27 @@ export const referenceNnKernels: NnKernels = {
       mean[j] = mu;
       invStd[j] = is;
       for (let i = 0; i < M; i++) out[i * N + j] = gamma[j] * (x[i * N + j] - mu) * is + beta[j];
+    }
+  },
+
+  linearBatchNormFold(N, K, W, xMean, xCov, gamma, beta, eps, Wf, bf, mean, variance, invStd) {
+    checkLinearBatchNormFold(N, K, W, xMean, xCov, gamma, beta, Wf, bf, mean, variance, invStd);
+    for (let n = 0; n < N; n++) {
+      const o = n * K;
+      let mu = 0, v = 0;
+      for (let i = 0; i < K; i++) {
+        mu += W[o + i] * xMean[i];
+        let u = 0;
+        for (let j = 0; j < K; j++) u += xCov[i * K + j] * W[o + j];
+        v += W[o + i] * u;
+      }
+      const is = 1 / Math.sqrt(v + eps);
+      const a = gamma[n] * is;
+      mean[n] = mu;
+      variance[n] = v;
+      invStd[n] = is;
+      for (let i = 0; i < K; i++) Wf[o + i] = a * W[o + i];
+      bf[n] = beta[n] - a * mu;
     }
   },
 

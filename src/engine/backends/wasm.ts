@@ -19,7 +19,7 @@ const NAMES = [
   'spmm', 'batchNormForward', 'batchNormInference', 'batchNormBackward', 'layerNormForward', 'layerNormBackwardDx',
   'layerNormBackwardParams', 'softmaxRows', 'logSoftmaxRows', 'softmaxRowsBackward', 'crossEntropyRows', 'gatherRows',
   'scatterAddRows', 'attentionForward', 'attentionRowDot', 'attentionBackward', 'nbPrep', 'nbLossRows', 'nbReduce', 'gemmScratchBytes',
-  'attentionScratchBytes', 'nbInitTable', 'csrToCsc', 'spmmTCsc',
+  'attentionScratchBytes', 'nbInitTable', 'csrToCsc', 'spmmTCsc', 'linearBnFold', 'spmmAdam', 'cscCount', 'cscCursors', 'cscScatter',
 ] as const;
 type KernelName = (typeof NAMES)[number];
 
@@ -248,6 +248,44 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       });
     },
 
+    spmmAdam(A, N, D, param, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step, grad) {
+      needCsr('spmmAdam', A, A.nRows, A.nCols);
+      need('spmmAdam', 'D', D, A.nCols * N);
+      for (const [k, a] of [['param', param], ['m', m], ['v', v], ...(grad ? [['grad', grad] as const] : [])] as const) need('spmmAdam', k, a, A.nRows * N);
+      call(() => {
+        const ip = inp(A.indptr), ix = inp(A.indices), vv = inp(A.values), pd = inp(D);
+        const pp = outp(param), pm = outp(m), pv = outp(v), pg = outp(grad);
+        const row = scratch(N * 4 + 64);
+        const hyper = adamScalars(lr, beta1, beta2, eps, weightDecay, decoupled, step);
+        const nnz = A.indptr[A.nRows] - A.indptr[0];
+        const perRow = (nnz / Math.max(1, A.nRows) + 4) * N;
+        par('spmmAdam', A.nRows, Math.ceil(65536 / Math.max(1, perRow)), (lo, hi, t) => [N, ip, ix, vv, pd, pp, pm, pv, pg, row + t * scratchStride, ...hyper, lo, hi]);
+      });
+    },
+
+    transposeCsr(A, indptr, indices, values) {
+      needCsr('transposeCsr', A, A.nRows, A.nCols);
+      const nnz = A.indptr[A.nRows] - A.indptr[0];
+      need('transposeCsr', 'indptr', indptr, A.nCols + 1);
+      need('transposeCsr', 'indices', indices, nnz);
+      need('transposeCsr', 'values', values, nnz);
+      call(() => {
+        const ip = inp(A.indptr), ix = inp(A.indices), vv = inp(A.values), op = outp(indptr), oi = outp(indices), ov = outp(values);
+        const shares = split(A.nRows, Math.max(1, Math.ceil(32768 / Math.max(1, nnz / Math.max(1, A.nRows)))));
+        if (shares.length < 2) {
+          par('csrToCsc', 1, 1, () => [A.nRows, A.nCols, ip, ix, vv, op, oi, ov, 0]);
+          return;
+        }
+        // count per share, cursors on one thread, scatter per share (same result as csrToCsc)
+        const counts = temp('cscCounts', shares.length * A.nCols * 4);
+        const cur = (t: number) => counts + t * A.nCols * 4;
+        pool.run(NAMES.indexOf('cscCount'), shares.map(([lo, hi], t) => [A.nCols, ip, ix, cur(t), lo, hi]));
+        par('cscCursors', 1, 1, () => [A.nCols, shares.length, counts, op]);
+        pool.run(NAMES.indexOf('cscScatter'), shares.map(([lo, hi], t) => [ip, ix, vv, cur(t), oi, ov, lo, hi]));
+      });
+      return { nRows: A.nCols, nCols: A.nRows, indptr, indices, values };
+    },
+
     unary(op, n, x, out) {
       need('unary', 'x', x, n);
       need('unary', 'out', out, n);
@@ -321,9 +359,8 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       for (const [k, a] of [['param', param], ['grad', grad], ['m', m], ['v', v]] as const) need('adamStep', k, a, n);
       call(() => {
         const pp = outp(param), pg = inp(grad), pm = outp(m), pv = outp(v);
-        const bc1 = 1 - Math.pow(beta1, step);
-        const bc2 = 1 - Math.pow(beta2, step);
-        par('adamStep', n, ELEM, (lo, hi) => [pp, pg, pm, pv, beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, decoupled ? 1 : 0, 1 - lr * weightDecay, lr / bc1, 1 / Math.sqrt(bc2), lo, hi], 4);
+        const hyper = adamScalars(lr, beta1, beta2, eps, weightDecay, decoupled, step);
+        par('adamStep', n, ELEM, (lo, hi) => [pp, pg, pm, pv, ...hyper, lo, hi], 4);
       });
     },
 
@@ -340,6 +377,13 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
 
 const finalizer = new FinalizationRegistry<Pool>((pool) => void pool.close());
 const unregisterFinalizer = (b: object) => finalizer.unregister(b);
+
+/** adamStep's scalar arguments after the four pointers, computed in float64 (elementwise.ts adamStep). */
+function adamScalars(lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): number[] {
+  const bc1 = 1 - Math.pow(beta1, step);
+  const bc2 = 1 - Math.pow(beta2, step);
+  return [beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, decoupled ? 1 : 0, 1 - lr * weightDecay, lr / bc1, 1 / Math.sqrt(bc2)];
+}
 
 function splitN(total: number, n: number, align: number): [number, number][] {
   const out: [number, number][] = [];

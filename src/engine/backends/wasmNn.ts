@@ -4,7 +4,7 @@
  */
 import { ScmixError } from '../../errors.js';
 import type { Backend, F32, I32 } from '../backend.js';
-import { dims, need, needCsr, checkNbLossRows } from './checks.js';
+import { dims, need, needCsr, checkNbLossRows, checkLinearBatchNormFold } from './checks.js';
 
 type Arr = F32 | I32;
 export interface NnContext {
@@ -26,7 +26,7 @@ export interface NnContext {
 }
 
 type NnKernels = Pick<Backend,
-  | 'batchNormForward' | 'batchNormInference' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward'
+  | 'batchNormForward' | 'batchNormInference' | 'batchNormBackward' | 'linearBatchNormFold' | 'layerNormForward' | 'layerNormBackward'
   | 'softmaxRows' | 'logSoftmaxRows' | 'softmaxRowsBackward' | 'crossEntropyRows' | 'gatherRows' | 'scatterAddRows'
   | 'attentionForward' | 'attentionBackward' | 'nbLossRows'>;
 
@@ -63,8 +63,18 @@ export function wasmNnKernels(c: NnContext): NnKernels {
       for (const [k, a] of [['gamma', gamma], ['mean', mean], ['invStd', invStd], ['dgamma', dgamma], ['dbeta', dbeta]] as const) need('batchNormBackward', k, a, N);
       call(() => {
         const px = inp(x), pdy = inp(dy), pg = inp(gamma), pm = inp(mean), pi = inp(invStd), pdx = outp(dx), pdg = outp(dgamma), pdb = outp(dbeta);
-        const s = c.scratch(N * 24);
+        const s = c.scratch(N * 28 + 64);
         par('batchNormBackward', N, colsMin(M), (lo, hi, t) => [M, N, px, pdy, pg, pm, pi, pdx, pdg, pdb, s.base + t * s.stride(), lo, hi]);
+      });
+    },
+    // Rows of W split (each row independent); K*K + 3K float64 scratch per thread.
+    linearBatchNormFold(N, K, W, xMean, xCov, gamma, beta, eps, Wf, bf, mean, variance, invStd) {
+      checkLinearBatchNormFold(N, K, W, xMean, xCov, gamma, beta, Wf, bf, mean, variance, invStd);
+      call(() => {
+        const pw = inp(W), pxm = inp(xMean), pxc = inp(xCov), pg = inp(gamma), pb = inp(beta);
+        const pwf = outp(Wf), pbf = outp(bf), pm = outp(mean), pv = outp(variance), pi = outp(invStd);
+        const s = c.scratch((K * K + 3 * K) * 8 + 64);
+        par('linearBnFold', N, Math.max(2, Math.ceil(65536 / Math.max(1, K * K))), (lo, hi, t) => [K, pw, pxm, pxc, pg, pb, eps, pwf, pbf, pm, pv, pi, s.base + t * s.stride(), lo, hi], 2);
       });
     },
     // Rows split for the forward and dx; dgamma/dbeta are column sums over all rows (columns split).
@@ -197,16 +207,16 @@ export function wasmNnKernels(c: NnContext): NnKernels {
       call(() => {
         const pl = inp(logits), pll = inp(logLib), pp = inp(pxR), ip = inp(x.indptr), ix = inp(x.indices), iv = inp(x.values);
         const pr = outp(rec), pdl = outp(dLogits), pdll = outp(dLogLib), pdp = outp(dPxR), pro = outp(rhoOut);
-        const consts = c.temp('nbConsts', G * 32);
-        const lgTh = consts, dgTh = consts + G * 8; // float64 first (8-byte aligned)
-        const theta = consts + G * 16, invTe = consts + G * 20, tte = consts + G * 24;
+        const consts = c.temp('nbConsts', G * 64);
+        const lgTh = consts, dgTh = consts + G * 8, lg12 = consts + G * 16, dg12 = consts + G * 32; // float64 first (8-byte aligned)
+        const theta = consts + G * 48, invTe = consts + G * 52, tte = consts + G * 56;
         const grads = !!(dLogits || dLogLib || dPxR);
-        par('nbPrep', G, 2048, (lo, hi) => [pp, theta, invTe, tte, lgTh, grads ? dgTh : 0, lo, hi], 2);
+        par('nbPrep', G, 2048, (lo, hi) => [pp, theta, invTe, tte, lgTh, grads ? dgTh : 0, lg12, dg12, lo, hi], 2);
         const s = c.scratch(G * 12 + 64);
         const shares = Math.max(1, Math.min(c.T, B));
         const parts = dPxR ? c.temp('nbParts', shares * G * 8) : 0;
         if (parts) new Float64Array(c.buf(), parts, shares * G).fill(0);
-        par('nbLossRows', B, Math.ceil(B / shares), (lo, hi, t) => [G, pl, pll, theta, invTe, tte, lgTh, dgTh, c.lfTable, c.lfN, ip, ix, iv, gradScale, pr, pdl, pdll,
+        par('nbLossRows', B, Math.ceil(B / shares), (lo, hi, t) => [G, pl, pll, theta, invTe, tte, lgTh, dgTh, lg12, dg12, c.lfTable, c.lfN, ip, ix, iv, gradScale, pr, pdl, pdll,
           parts ? parts + t * G * 8 : 0, pro, s.base + t * s.stride(), lo, hi]);
         if (parts) par('nbReduce', G, 4096, (lo, hi) => [G, shares, parts, pdp, lo, hi]);
       });

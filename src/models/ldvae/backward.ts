@@ -1,14 +1,15 @@
 /**
  * Hand-written backward pass of the LDVAE step (module.ts): decoder BatchNorm and Linear, the
  * reparameterised samples and KL terms, then each encoder from its heads down to the sparse first
- * layer. Gradients are of loss = mean_b(rec + klWeight KL_z + KL_l) and overwrite ws.grads.
+ * layer. Gradients are of loss = mean_b(rec + klWeight KL_z + KL_l) and overwrite ws.grads, except
+ * those of the sparse first layers when o.adam asks for their Adam step here (returned names).
  */
 import type { CsrView } from '../../engine/index.js';
 import { type LdvaeState, names } from './params.js';
 import type { EncBuffers, LdvaeWorkspace, StepOptions } from './module.js';
 import { decoderBackward } from './decoderBn.js';
 
-export function backward(ws: LdvaeWorkspace, st: LdvaeState, Xlog: CsrView, o: StepOptions): void {
+export function backward(ws: LdvaeWorkspace, st: LdvaeState, Xlog: CsrView, o: StepOptions): string[] {
   const be = ws.backend;
   const { G, K } = ws.dims;
   const B = Xlog.nRows;
@@ -36,14 +37,32 @@ export function backward(ws: LdvaeWorkspace, st: LdvaeState, Xlog: CsrView, o: S
     const dlv = (ws.dEll[b] * le.eps[b] * 0.5) / Math.sqrt(lv) + s * 0.5 * (1 / v0 - 1 / lv);
     le.dqvRaw[b] = dlv * (lv - o.varEps);
   }
-  encoderBackward(ws, st, ze, Xlog, o.dropSeed);
-  encoderBackward(ws, st, le, Xlog, o.dropSeed + 64);
+  const XlogT = transposeInput(ws, Xlog);
+  encoderBackward(ws, st, ze, XlogT, o.dropSeed, o.adam);
+  encoderBackward(ws, st, le, XlogT, o.dropSeed + 64, o.adam);
+  return o.adam ? [ze.layers[0].w, le.layers[0].w] : [];
 }
 
-function encoderBackward(ws: LdvaeWorkspace, st: LdvaeState, e: EncBuffers, Xlog: CsrView, dropSeed: number): void {
+/** log1p(X)^T [G,B] into ws.xt (grown when a batch has more nonzeros than it holds). */
+function transposeInput(ws: LdvaeWorkspace, Xlog: CsrView): CsrView {
+  const be = ws.backend;
+  const nnz = Xlog.indptr[Xlog.nRows] - Xlog.indptr[0];
+  const xt = ws.xt;
+  if (xt.indices.length < nnz) {
+    be.free(xt.indices);
+    be.free(xt.values);
+    const cap = Math.ceil(nnz * 1.25);
+    xt.indices = be.allocI32(cap);
+    xt.values = be.allocF32(cap);
+  }
+  return be.transposeCsr(Xlog, xt.indptr, xt.indices, xt.values);
+}
+
+/** One encoder's backward; XlogT = log1p(X)^T [G,B] for the sparse first layer's weight gradient. */
+function encoderBackward(ws: LdvaeWorkspace, st: LdvaeState, e: EncBuffers, XlogT: CsrView, dropSeed: number, adam: StepOptions['adam']): void {
   const be = ws.backend;
   const H = ws.dims.H;
-  const B = Xlog.nRows;
+  const B = XlogT.nCols;
   const T = st.t;
   const gr = ws.grads;
   const n = e.n;
@@ -67,7 +86,13 @@ function encoderBackward(ws: LdvaeWorkspace, st: LdvaeState, e: EncBuffers, Xlog
     be.batchNormBackward(B, H, L.a, e.dr, T.get(L.gamma)!, L.mean, L.invStd, e.da, dg, db);
     be.sumRows(B, H, e.da, 0, gr.get(L.b)!);
     if (li === 0) {
-      be.spmmT(Xlog, H, e.da, 0, gr.get(L.w)!); // dW^T [G,H] = log1p(X)^T dA
+      // dW^T [G,H] = log1p(X)^T dA, or straight into its Adam step
+      if (adam) {
+        const { state: a, hyper: h } = adam;
+        be.spmmAdam(XlogT, H, e.da, T.get(L.w)!, a.m.get(L.w)!, a.v.get(L.w)!, h.lr, h.adamBeta1, h.adamBeta2, h.adamEps, h.weightDecay, false, a.step + 1);
+      } else {
+        be.spmm(XlogT, H, e.da, 0, gr.get(L.w)!);
+      }
     } else {
       const below = e.layers[li - 1];
       be.gemm(true, false, H, H, B, 1, e.da, below.h, 0, gr.get(L.w)!); // dW [H,H] = dA^T h

@@ -7,33 +7,40 @@
  * i.e. one [B,K]x[K,G] GEMM plus a bias row, with no [B,G] statistics passes. Same function as
  * BatchNorm1d (train: batch stats; eval: running stats); the golden tests check it.
  */
-import type { F32 } from '../../engine/index.js';
+import type { Backend, F32 } from '../../engine/index.js';
 import type { LdvaeState } from './params.js';
 import { names } from './params.js';
 import type { BnOpts, LdvaeWorkspace } from './module.js';
 
-/** Scratch of the folded decoder (float64 where sums of K terms need it). */
+/** Batch moments of z and the decoder BatchNorm's batch statistics (backend buffers, for its fold kernel). */
 export interface DecoderFold {
-  readonly mean: Float64Array; /** [G] batch mean of d */
-  readonly invStd: Float64Array; /** [G] */
-  readonly v: Float64Array; /** [G] batch variance of d */
-  readonly wt: Float64Array; /** [K,G] W transposed (scratch) */
+  readonly zMean: F32; /** [K] */
+  readonly zCov: F32; /** [K,K] biased */
+  readonly mean: F32; /** [G] batch mean of d = z W^T */
+  readonly variance: F32; /** [G] biased batch variance of d */
+  readonly invStd: F32; /** [G] */
   readonly zbar: Float64Array; /** [K] */
-  readonly cov: Float64Array; /** [K,K] biased */
+  readonly cov: Float64Array; /** [K,K] biased, float64 (zMean and zCov are these rounded) */
   /** deferred ZINB-head statistics since the last flushDropoutHead (see accumulateDropoutHead) */
   readonly head: { readonly z: Float64Array; readonly cov: Float64Array; decay: number; pending: boolean };
 }
 
-export function createDecoderFold(G: number, K: number): DecoderFold {
+export function createDecoderFold(backend: Backend, G: number, K: number): DecoderFold {
   return {
-    mean: new Float64Array(G), invStd: new Float64Array(G), v: new Float64Array(G), wt: new Float64Array(K * G), zbar: new Float64Array(K), cov: new Float64Array(K * K),
+    zMean: backend.allocF32(K), zCov: backend.allocF32(K * K), mean: backend.allocF32(G), variance: backend.allocF32(G), invStd: backend.allocF32(G),
+    zbar: new Float64Array(K), cov: new Float64Array(K * K),
     head: { z: new Float64Array(K), cov: new Float64Array(K * K), decay: 1, pending: false },
   };
 }
 
+export function freeDecoderFold(backend: Backend, f: DecoderFold): void {
+  for (const a of [f.zMean, f.zCov, f.mean, f.variance, f.invStd]) backend.free(a);
+}
+
 /**
  * w^T C w for w = W[o, o+K) and symmetric C [K,K]: the diagonal plus twice the upper triangle, about
- * half the multiplications of the full form (this runs for every gene, twice a step, in JS).
+ * half the multiplications of the full form (the ZINB head's running statistics; the trained
+ * decoder's go through the backend's linearBatchNormFold).
  */
 function quadForm(C: Float64Array, W: F32, o: number, K: number): number {
   let v = 0;
@@ -63,6 +70,8 @@ function zStats(f: DecoderFold, z: F32, B: number, K: number): void {
       cov[i * K + j] /= B;
       cov[j * K + i] = cov[i * K + j];
     }
+  f.zMean.set(zbar);
+  f.zCov.set(cov);
 }
 
 /**
@@ -77,31 +86,12 @@ export function decoderForwardTrain(ws: LdvaeWorkspace, st: LdvaeState, z: F32, 
   const W = T.get(`${p}.0.weight`)!, gamma = T.get(`${p}.1.weight`)!, beta = T.get(`${p}.1.bias`)!;
   const rm = T.get(`${p}.1.running_mean`)!, rv = T.get(`${p}.1.running_var`)!;
   zStats(f, z, B, K);
-  const { zbar, cov, mean, invStd, wt, v } = f;
-  // Column passes over W^T [K,G] (contiguous typed-array loops, ~2x faster in V8 than K x K forms per gene)
-  for (let g = 0; g < G; g++) for (let i = 0; i < K; i++) wt[i * G + g] = W[g * K + i];
-  mean.fill(0);
-  v.fill(0);
-  for (let i = 0; i < K; i++) {
-    const zi = zbar[i], oi = i * G;
-    for (let g = 0; g < G; g++) mean[g] += wt[oi + g] * zi;
-    // v_g = w_g^T C w_g: the diagonal plus twice the upper triangle
-    for (let j = i; j < K; j++) {
-      const c = (i === j ? 1 : 2) * cov[i * K + j], oj = j * G;
-      for (let g = 0; g < G; g++) v[g] += c * wt[oi + g] * wt[oj + g];
-    }
-  }
+  ws.backend.linearBatchNormFold(G, K, W, f.zMean, f.zCov, gamma, beta, bn.eps, ws.Wf, ws.bf, f.mean, f.variance, f.invStd);
   const m = bn.momentum, unbias = B / (B - 1);
+  const { mean, variance } = f;
   for (let g = 0; g < G; g++) {
-    const o = g * K;
-    const mu = mean[g];
-    const is = 1 / Math.sqrt(v[g] + bn.eps);
-    invStd[g] = is;
-    const a = gamma[g] * is;
-    for (let i = 0; i < K; i++) ws.Wf[o + i] = a * W[o + i];
-    ws.bf[g] = beta[g] - a * mu;
-    rm[g] = (1 - m) * rm[g] + m * mu;
-    rv[g] = (1 - m) * rv[g] + m * v[g] * unbias;
+    rm[g] = (1 - m) * rm[g] + m * mean[g];
+    rv[g] = (1 - m) * rv[g] + m * variance[g] * unbias;
   }
   bumpCount(st, `${p}.1.num_batches_tracked`);
   ws.backend.gemm(false, true, B, G, K, 1, z, ws.Wf, 0, ws.logits); // [B,K] @ [G,K]^T
@@ -159,17 +149,14 @@ export function decoderBackward(ws: LdvaeWorkspace, st: LdvaeState, z: F32, B: n
   dGamma.fill(0);
   dBeta.fill(0);
   if (fromLogits) {
-    be.batchNormBackward(B, G, ws.logits, ws.dLogits, ws.gammaF, ws.meanF, ws.invStdF, ws.dD, dGamma, dBeta);
+    be.batchNormBackward(B, G, ws.logits, ws.dLogits, ws.gammaF, ws.meanF, ws.invStdF, ws.dLogits, dGamma, dBeta);
   } else {
-    for (let g = 0; g < G; g++) {
-      ws.meanF[g] = f.mean[g];
-      ws.invStdF[g] = f.invStd[g];
-    }
-    be.gemm(false, true, B, G, K, 1, z, W, 0, ws.dPre); // d = z W^T [B,G]
-    be.batchNormBackward(B, G, ws.dPre, ws.dLogits, gamma, ws.meanF, ws.invStdF, ws.dD, dGamma, dBeta);
+    be.gemm(false, true, B, G, K, 1, z, W, 0, ws.logits); // d = z W^T [B,G] (the logits are not needed any more)
+    be.batchNormBackward(B, G, ws.logits, ws.dLogits, gamma, f.mean, f.invStd, ws.dLogits, dGamma, dBeta);
   }
-  be.gemm(true, false, G, K, B, 1, ws.dD, z, 0, dW); // dW [G,K] = dD^T z
-  be.gemm(false, false, B, K, G, 1, ws.dD, W, 0, ws.dz); // dz [B,K] = dD W
+  // dLogits now holds dD, the gradient of d = z W^T (the BN backward ran in place)
+  be.gemm(true, false, G, K, B, 1, ws.dLogits, z, 0, dW); // dW [G,K] = dD^T z
+  be.gemm(false, false, B, K, G, 1, ws.dLogits, W, 0, ws.dz); // dz [B,K] = dD W
 }
 
 function bumpCount(st: LdvaeState, name: string): void {

@@ -9,10 +9,11 @@
  *   logits = BN_G(z Wd^T) [B,G];  rec = -log NB(X; exp(ell) softmax(logits), exp(px_r))
  *   loss = mean(rec + klWeight * KL_z + KL_l)
  */
-import type { Backend, CsrView, F32 } from '../../engine/index.js';
+import type { Backend, CsrView, F32, I32 } from '../../engine/index.js';
 import { type LdvaeDims, type LdvaeState, names } from './params.js';
 import { backward } from './backward.js';
-import { type DecoderFold, createDecoderFold, decoderForwardEval, decoderForwardTrain } from './decoderBn.js';
+import type { AdamHyper, AdamState } from './optimizer.js';
+import { type DecoderFold, createDecoderFold, decoderForwardEval, decoderForwardTrain, freeDecoderFold } from './decoderBn.js';
 
 export interface BnOpts {
   readonly eps: number;
@@ -47,14 +48,15 @@ export interface LdvaeWorkspace {
   readonly dropout: number;
   readonly zEnc: EncBuffers;
   readonly lEnc: EncBuffers;
-  readonly logits: F32; readonly dLogits: F32; /** [B,G] */
-  readonly dPre: F32; readonly dD: F32; /** [B,G] decoder pre-BN activations and their gradient (backward only) */
+  readonly logits: F32; readonly dLogits: F32; /** [B,G]; the decoder backward turns dLogits into the gradient of its pre-BN activations */
   readonly Wf: F32; /** [G,K] folded decoder weight diag(a) W */
   readonly bf: F32; readonly meanF: F32; readonly invStdF: F32; readonly gammaF: F32; /** [G] folded decoder bias; mean, invStd, gamma arguments of the BN backward */
   readonly fold: DecoderFold;
   readonly dEll: F32; readonly rec: F32; readonly klZ: F32; readonly klL: F32; /** [B] */
   readonly dz: F32; /** [B,K] */
   readonly grads: Map<string, F32>;
+  /** log1p(X)^T of the current batch (CSR [G,B]), grown on demand: both first-layer weight gradients read it */
+  readonly xt: { indptr: I32; indices: I32; values: F32 };
 }
 
 export function createWorkspace(backend: Backend, state: LdvaeState, maxB: number, dropout: number, withGrads: boolean): LdvaeWorkspace {
@@ -85,8 +87,9 @@ export function createWorkspace(backend: Backend, state: LdvaeState, maxB: numbe
     backend, dims: state.dims, maxB, dropout,
     zEnc: enc(names.zl, nLayers, 'z_encoder', K),
     lEnc: enc(() => names.ll, 1, 'l_encoder', 1),
-    logits: f(maxB * G), dLogits: f(g), dPre: f(g), dD: f(g), Wf: f(G * K), bf: f(G), meanF: f(G), invStdF: f(G), gammaF: f(G), fold: createDecoderFold(G, K),
+    logits: f(maxB * G), dLogits: f(g), Wf: f(G * K), bf: f(G), meanF: f(G), invStdF: f(G), gammaF: f(G), fold: createDecoderFold(backend, G, K),
     dEll: f(maxB), rec: f(maxB), klZ: f(maxB), klL: f(maxB), dz: f(maxB * K), grads,
+    xt: { indptr: backend.allocI32(withGrads ? G + 1 : 1), indices: backend.allocI32(1), values: f(1) },
   };
 }
 
@@ -98,8 +101,12 @@ export function freeWorkspace(ws: LdvaeWorkspace): void {
     for (const l of e.layers) [l.a, l.r, l.h, l.mean, l.invStd].forEach(free);
     [e.qm, e.qvRaw, e.qv, e.sample, e.eps, e.dqm, e.dqvRaw, e.dh, e.dr, e.da].forEach(free);
   }
-  [ws.logits, ws.dLogits, ws.dPre, ws.dD, ws.Wf, ws.bf, ws.meanF, ws.invStdF, ws.gammaF, ws.dEll, ws.rec, ws.klZ, ws.klL, ws.dz].forEach(free);
+  [ws.logits, ws.dLogits, ws.Wf, ws.bf, ws.meanF, ws.invStdF, ws.gammaF, ws.dEll, ws.rec, ws.klZ, ws.klL, ws.dz].forEach(free);
   ws.grads.forEach(free);
+  freeDecoderFold(ws.backend, ws.fold);
+  ws.backend.free(ws.xt.indptr);
+  ws.backend.free(ws.xt.indices);
+  ws.backend.free(ws.xt.values);
 }
 
 /** Update BN running stats from batch mean and invStd (var recovered as 1/invStd^2 - eps, unbiased by B/(B-1)). */
@@ -180,12 +187,20 @@ export interface StepOptions {
   readonly rhoOut?: F32 | null;
   /** compute gradients (train mode) */
   readonly backward: boolean;
+  /**
+   * Take the Adam step of the two sparse first-layer weights inside the backward pass (spmmAdam:
+   * their [G,H] gradients are never materialised), as step `state.step + 1`, the one adamUpdate
+   * takes next; StepResult.adamDone names them so that adamUpdate skips them.
+   */
+  readonly adam?: { readonly state: AdamState; readonly hyper: AdamHyper };
 }
 
 export interface StepResult {
   /** mean over the batch of rec + klWeight * klZ + klL */
   readonly loss: number;
   readonly sums: { rec: number; klZ: number; klL: number };
+  /** tensors whose Adam step the backward pass already took (StepOptions.adam) */
+  readonly adamDone: readonly string[];
 }
 
 /**
@@ -232,8 +247,8 @@ export function step(ws: LdvaeWorkspace, st: LdvaeState, X: CsrView, Xlog: CsrVi
     sKl += kl;
     loss += ws.rec[b] + o.klWeight * kz + kl;
   }
-  const result = { loss: loss / B, sums: { rec: sRec, klZ: sKz, klL: sKl } };
-  if (grad) backward(ws, st, Xlog, o);
-  return result;
+  // A non-finite loss stops here: the caller reports it, and no weight has been touched.
+  const adamDone = grad && Number.isFinite(loss) ? backward(ws, st, Xlog, o) : [];
+  return { loss: loss / B, sums: { rec: sRec, klZ: sKz, klL: sKl }, adamDone };
 }
 

@@ -33,10 +33,14 @@ export function createAdamState(backend: Backend, state: LdvaeState): AdamState 
   return { step: 0, m, v };
 }
 
-/** One Adam step on every trained tensor. Note: the grad buffers receive the weight-decay term. */
-export function adamUpdate(backend: Backend, state: LdvaeState, grads: Map<string, F32>, opt: AdamState, h: AdamHyper): void {
+/**
+ * One Adam step on every trained tensor except those in `done` (already stepped inside the backward
+ * pass, module.ts StepOptions.adam).
+ */
+export function adamUpdate(backend: Backend, state: LdvaeState, grads: Map<string, F32>, opt: AdamState, h: AdamHyper, done: readonly string[] = []): void {
   opt.step++;
   for (const [name, m] of opt.m) {
+    if (done.includes(name)) continue;
     const p = state.t.get(name)!;
     backend.adamStep(p.length, p, grads.get(name)!, m, opt.v.get(name)!, h.lr, h.adamBeta1, h.adamBeta2, h.adamEps, h.weightDecay, false, opt.step);
   }

@@ -113,12 +113,12 @@ export async function trainLdvae(adata: AnnData, cfgIn: LdvaeConfigInput | Ldvae
         for (let i = 0; i < B; i++) ws.lEnc.eps[i] = noise.normal();
         const r = step(ws, st, view, batch.logView, {
           train: true, klWeight, bn, varEps: cfg.varEps, dropSeed: deriveSeed(cfg.seed, 'ldvae-dropout', epoch, b),
-          dropoutHead: cfg.computeDropoutHead ? 'deferred' : false, backward: true,
+          dropoutHead: cfg.computeDropoutHead ? 'deferred' : false, backward: true, adam: { state: opt, hyper: cfg },
         });
         if (!Number.isFinite(r.loss)) {
           throw new ScmixError('ENGINE_FAILURE', `${source}: the LDVAE loss became ${r.loss} at epoch ${epoch}, batch ${b}`, { hint: 'lower the learning rate (--lr); the last good checkpoint is unchanged' });
         }
-        adamUpdate(backend, st, ws.grads, opt, cfg);
+        adamUpdate(backend, st, ws.grads, opt, cfg, r.adamDone);
         sRec += r.sums.rec;
         sKl += r.sums.klZ + r.sums.klL;
         sLoss += r.loss * B;

@@ -217,3 +217,37 @@ test('row/column-split kernels: 2 threads bitwise equal 1 thread on sizes that r
     else bitEqual(a[k] as Float32Array, b2[k] as Float32Array, k);
   }
 });
+
+test('linearBatchNormFold: x Wf^T + bf equals BatchNorm of x W^T with batch statistics (rel 1e-5); WASM = reference; 1 = 2 threads bitwise', () => {
+  const rng = new Rng(12);
+  for (const [M, N, K] of [[16, 1, 1], [128, 37, 5], [64, 1501, 10]]) { // the last splits over 2 threads
+    const x = data(eng.w2, rng, M * K, -2, 2), W = data(eng.w2, rng, N * K), gamma = data(eng.w2, rng, N, 0.5, 1.5), beta = data(eng.w2, rng, N);
+    // the input moments the fold takes, in float64
+    const xm = new Float64Array(K), xc = new Float64Array(K * K);
+    for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) xm[k] += x[i * K + k] / M;
+    for (let i = 0; i < M; i++) for (let a = 0; a < K; a++) for (let b = 0; b < K; b++) xc[a * K + b] += ((x[i * K + a] - xm[a]) * (x[i * K + b] - xm[b])) / M;
+    const xMean = Float32Array.from(xm), xCov = Float32Array.from(xc);
+    // materialised: d = x W^T, then train-mode BatchNorm
+    const d = new Float32Array(M * N), want = new Float32Array(M * N), wantMean = new Float32Array(N), wantInv = new Float32Array(N);
+    ref.gemm(false, true, M, N, K, 1, x, W, 0, d);
+    ref.batchNormForward(M, N, d, gamma, beta, 1e-3, want, wantMean, wantInv);
+    const outs: Float32Array[][] = [];
+    for (const be of [ref, eng.w1, eng.w2]) {
+      const Wf = be.allocF32(N * K), bf = be.allocF32(N), mean = be.allocF32(N), variance = be.allocF32(N), invStd = be.allocF32(N);
+      be.linearBatchNormFold(N, K, W, xMean, xCov, gamma, beta, 1e-3, Wf, bf, mean, variance, invStd);
+      const y = new Float32Array(M * N);
+      ref.gemm(false, true, M, N, K, 1, x, Wf, 0, y);
+      ref.addRowVector(M, N, y, bf);
+      const what = `${be.name} x${be.threads} ${M}x${N}x${K}`;
+      assertClose(y, want, 1e-5, 1e-5, `folded BN output ${what}`);
+      assertClose(mean, wantMean, 1e-5, 1e-6, `mean ${what}`);
+      assertClose(invStd, wantInv, 1e-5, 0, `invStd ${what}`);
+      for (let n = 0; n < N; n++) assert.ok(Math.abs(invStd[n] - 1 / Math.sqrt(variance[n] + 1e-3)) <= 1e-6 * invStd[n], `variance/invStd ${what}`);
+      outs.push([Wf, bf, mean, variance, invStd].map((a) => Float32Array.from(a)));
+    }
+    for (let i = 0; i < 5; i++) {
+      assertClose(outs[1][i], outs[0][i], 1e-6, 1e-7, `WASM vs reference, output ${i}`);
+      bitEqual(outs[1][i], outs[2][i], `1 vs 2 threads, output ${i}`);
+    }
+  }
+});

@@ -5,10 +5,11 @@
  * wasmDense.test.ts (2e-6 * (|A| |B| + |beta C|)), 1 vs 2 threads bitwise, and unsorted CSR rows.
  */
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { Rng } from '../../../src/data/rng.js';
 import type { CsrView } from '../../../src/engine/backend.js';
-import { randCsr } from '../helpers.js';
-import { bitEqual, csrIn, data, ref, within, useBackends } from './wasmSetup.js';
+import { randArray, randCsr } from '../helpers.js';
+import { bitEqual, copyTo, csrIn, data, ref, within, useBackends } from './wasmSetup.js';
 
 const eng = useBackends();
 
@@ -72,5 +73,55 @@ test('spmmT (CSC path) at LDVAE-like sizes: within the bound of the reference; s
     }
     bitEqual(outs[0][0], outs[1][0], `spmmT ${M}x${K}x${N} 1 vs 2 threads`);
     bitEqual(outs[0][1], outs[1][1], `spmm ${M}x${K}x${N} 1 vs 2 threads`);
+  }
+});
+
+test('transposeCsr: the CSC of A on 1 and 2 threads equals the reference bitwise, keeps row order, and spmm(A^T) == spmmT(A)', () => {
+  const rng = new Rng(43);
+  for (const [M, K] of [[400, 3000], [7, 700], [1, 50]] as const) { // 400 x 3000: two shares on 2 threads
+    const A = randCsr(rng, M, K, 0.08);
+    const nnz = A.indptr[M];
+    const want = ref.transposeCsr(A, new Int32Array(K + 1), new Int32Array(nnz), new Float32Array(nnz));
+    // by hand: column k lists the rows holding k, in increasing row order
+    for (let k = 0; k < K; k++) {
+      const rows: number[] = [];
+      for (let i = 0; i < M; i++) for (let p = A.indptr[i]; p < A.indptr[i + 1]; p++) if (A.indices[p] === k) rows.push(i);
+      assert.deepEqual([...want.indices.subarray(want.indptr[k], want.indptr[k + 1])], rows, `column ${k}`);
+    }
+    for (const be of [eng.w1, eng.w2]) {
+      const At = be.transposeCsr(csrIn(be, A), be.allocI32(K + 1), be.allocI32(nnz), be.allocF32(nnz));
+      assert.deepEqual([...At.indptr], [...want.indptr], `indptr ${M}x${K} threads=${be.threads}`);
+      assert.deepEqual([...At.indices], [...want.indices], `indices ${M}x${K} threads=${be.threads}`);
+      bitEqual(At.values, want.values, `values ${M}x${K} threads=${be.threads}`);
+      const N = 128;
+      const D = data(be, rng, M * N), viaT = be.allocF32(K * N), direct = be.allocF32(K * N);
+      be.spmm(At, N, D, 0, viaT);
+      be.spmmT(csrIn(be, A), N, D, 0, direct);
+      bitEqual(viaT, direct, `spmm(A^T) vs spmmT(A) ${M}x${K} threads=${be.threads}`);
+    }
+  }
+});
+
+test('spmmAdam: bitwise equal to spmm then adamStep (Adam and AdamW), on the reference and WASM at 1 and 2 threads', () => {
+  const rng = new Rng(44);
+  const [M, K, N] = [3000, 130, 128]; // A = X^T: genes x cells
+  const A = randCsr(rng, M, K, 0.08);
+  const f32 = (lo: number, hi: number, n: number) => Float32Array.from(randArray(rng, n, lo, hi));
+  const D0 = f32(-1, 1, K * N), P0 = f32(-1, 1, M * N), M0 = f32(-0.1, 0.1, M * N), V0 = f32(0, 0.01, M * N);
+  for (const be of [ref, eng.w1, eng.w2]) {
+    for (const decoupled of [false, true]) {
+      const Ab = csrIn(be, A), D = copyTo(be, D0);
+      const [p1, m1, v1, p2, m2, v2] = [P0, M0, V0, P0, M0, V0].map((a) => copyTo(be, a));
+      const g1 = be.allocF32(M * N), g2 = be.allocF32(M * N);
+      be.spmm(Ab, N, D, 0, g1);
+      be.adamStep(M * N, p1, g1, m1, v1, 5e-3, 0.9, 0.999, 0.01, 1e-6, decoupled, 7);
+      be.spmmAdam(Ab, N, D, p2, m2, v2, 5e-3, 0.9, 0.999, 0.01, 1e-6, decoupled, 7, g2);
+      const what = `${be.name} x${be.threads} decoupled=${decoupled}`;
+      bitEqual(g2, g1, `grad ${what}`);
+      bitEqual(p2, p1, `param ${what}`);
+      bitEqual(m2, m1, `m ${what}`);
+      bitEqual(v2, v1, `v ${what}`);
+      assert.ok(p1.some((x, i) => x !== P0[i]), 'the step moved the parameters');
+    }
   }
 });
