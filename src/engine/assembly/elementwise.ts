@@ -36,7 +36,20 @@ function unaryMain(op: i32, px: usize, po: usize, lo: i32, hi: i32): i32 {
       for (; i + 4 <= hi; i += 4) { const x = v128.load(px + <usize>i * 4); v128.store(po + <usize>i * 4, vlog(x)); }
       break;
     case 2:
-      for (; i + 4 <= hi; i += 4) { const x = v128.load(px + <usize>i * 4); v128.store(po + <usize>i * 4, vlog1p(x)); }
+      for (; i + 4 <= hi; i += 4) {
+        const x = v128.load(px + <usize>i * 4);
+        if (!log1pTable) {
+          v128.store(po + <usize>i * 4, vlog1p(x));
+          continue;
+        }
+        // lanes holding a whole number in [0, LOG1P_N) (counts) read the table: correctly rounded, and cheaper
+        const k = i32x4.trunc_sat_f32x4_s(x);
+        const count = v128.and(v128.and(f32x4.eq(f32x4.convert_i32x4_s(k), x), i32x4.lt_u(k, i32x4.splat(LOG1P_N))), i32x4.ge_s(x, i32x4.splat(0)));
+        const kc = v128.and(k, count), t = log1pTable;
+        const tv = f32x4(load<f32>(t + <usize>i32x4.extract_lane(kc, 0) * 4), load<f32>(t + <usize>i32x4.extract_lane(kc, 1) * 4),
+          load<f32>(t + <usize>i32x4.extract_lane(kc, 2) * 4), load<f32>(t + <usize>i32x4.extract_lane(kc, 3) * 4));
+        v128.store(po + <usize>i * 4, i32x4.all_true(count) ? tv : v128.bitselect(tv, vlog1p(x), count));
+      }
       break;
     case 3:
       for (; i + 4 <= hi; i += 4) { const x = v128.load(px + <usize>i * 4); v128.store(po + <usize>i * 4, vexpm1(x)); }
@@ -76,7 +89,12 @@ function unaryMain(op: i32, px: usize, po: usize, lo: i32, hi: i32): i32 {
   return i;
 }
 
-export function unary(op: i32, x: usize, out: usize, lo: i32, hi: i32): void {
+// fround(log1p(i)) for whole i < LOG1P_N, written by the host (backends/wasm.ts); 0 = none yet
+const LOG1P_N = 4096;
+let log1pTable: usize = 0;
+
+export function unary(op: i32, x: usize, out: usize, lo: i32, hi: i32, table: usize): void {
+  log1pTable = table;
   if (op == 14 || op == 15) {
     const which = op - 14;
     let i = lo;
@@ -89,8 +107,13 @@ export function unary(op: i32, x: usize, out: usize, lo: i32, hi: i32): void {
   }
   let i = unaryMain(op, x, out, lo, hi);
   for (; i < hi; i++) {
-    const v = unaryVec(op, f32x4.splat(load<f32>(x + <usize>i * 4)));
-    store<f32>(out + <usize>i * 4, f32x4.extract_lane(v, 0));
+    const xi = load<f32>(x + <usize>i * 4);
+    const k = <i32>xi;
+    if (op == 2 && table && <f32>k == xi && k >= 0 && k < LOG1P_N && reinterpret<i32>(xi) >= 0) {
+      store<f32>(out + <usize>i * 4, load<f32>(table + <usize>k * 4));
+      continue;
+    }
+    store<f32>(out + <usize>i * 4, f32x4.extract_lane(unaryVec(op, f32x4.splat(xi)), 0));
   }
 }
 

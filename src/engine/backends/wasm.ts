@@ -65,6 +65,10 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const LFACT_N = 4096;
   const lfTable = arena.alloc(LFACT_N * 8);
   ex.nbInitTable(lfTable, LFACT_N);
+  // fround(log1p(i)) for whole i < 4096 (elementwise.ts LOG1P_N), from the JS Math.log1p the
+  // reference backend uses, so that log1p of counts is the same on both
+  const log1pTable = arena.alloc(4096 * 4);
+  new Float32Array(buf(), log1pTable, 4096).set(Float32Array.from({ length: 4096 }, (_, i) => Math.log1p(i)));
 
   // ---- per-thread scratch and cached temporaries (grow-only, reused across steps) ----
   let scratchStride = Math.max(MIN_SCRATCH, ex.gemmScratchBytes());
@@ -294,7 +298,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       call(() => {
         const px = inp(x), po = outp(out);
         const min = code >= 14 ? 4096 : code >= 9 || code <= 3 ? ELEM : ELEM * 4;
-        par('unary', n, min, (lo, hi) => [code, px, po, lo, hi], 4);
+        par('unary', n, min, (lo, hi) => [code, px, po, lo, hi, log1pTable], 4);
       });
     },
 

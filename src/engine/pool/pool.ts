@@ -37,18 +37,10 @@ export interface PoolOptions {
    * pool refuses further work. Default 300 s.
    */
   joinLimitMs?: number;
-  /**
-   * Polls (~5 ns each) a thread makes on the control word before parking on it: a worker waiting for
-   * its next kernel, the main thread waiting for the workers' shares. Default 10,000 (~50 us), longer
-   * than the JS between two kernels of a training step, so a step rarely pays a futex wake-up; 0
-   * parks at once (an idle pool costs nothing either way: it spins only right after a kernel).
-   */
-  spin?: number;
 }
 
 export async function createPool(opts: PoolOptions): Promise<Pool> {
   const nWorkers = Math.max(0, opts.threads - 1);
-  const spin = Math.max(0, Math.floor(opts.spin ?? Number(process.env.SPIN ?? 10_000)));
   const ctlBuffer = new SharedArrayBuffer(4 * (8 + Math.max(1, nWorkers)));
   const argBuffer = new SharedArrayBuffer(8 * SLOT * Math.max(1, nWorkers));
   const ctl = new Int32Array(ctlBuffer);
@@ -61,7 +53,7 @@ export async function createPool(opts: PoolOptions): Promise<Pool> {
       // The source is a CommonJS script: do not inherit flags such as --input-type=module or
       // loaders (tsx) from the parent; V8 flags the kernels need travel in workerData instead.
       execArgv: [],
-      workerData: { module: opts.module, memory: opts.memory, ctlBuffer, argBuffer, names: opts.names, index, slot: SLOT, v8Flags: opts.v8Flags, spin },
+      workerData: { module: opts.module, memory: opts.memory, ctlBuffer, argBuffer, names: opts.names, index, slot: SLOT, v8Flags: opts.v8Flags },
     });
     ready.push(new Promise((resolve, reject) => {
       w.once('message', (m: { ok: boolean; message?: string }) => (m.ok ? resolve() : reject(new Error(m.message))));
@@ -106,7 +98,6 @@ export async function createPool(opts: PoolOptions): Promise<Pool> {
         mainError = e;
       }
       if (n > 1) {
-        for (let i = 0; i < spin && Atomics.load(ctl, 0) !== 0; i++);
         const t0 = Date.now();
         for (let p = Atomics.load(ctl, 0); p !== 0; p = Atomics.load(ctl, 0)) {
           if (Atomics.wait(ctl, 0, p, 1000) === 'timed-out' && Date.now() - t0 > joinLimitMs) {

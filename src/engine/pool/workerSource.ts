@@ -6,7 +6,7 @@
  */
 export const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, ctlBuffer, argBuffer, names, index, slot, v8Flags, spin: SPIN } = workerData;
+const { module, memory, ctlBuffer, argBuffer, names, index, slot, v8Flags } = workerData;
 if (v8Flags) require('node:v8').setFlagsFromString(v8Flags);
 const ctl = new Int32Array(ctlBuffer);
 const args = new Float64Array(argBuffer);
@@ -20,9 +20,6 @@ try {
 }
 let gen = 0;
 while (fns) {
-  // Kernels come back to back (a few us of JS between them): spin briefly before parking, so that
-  // most dispatches skip the futex wake-up (~10-20 us each, paid on every kernel otherwise).
-  for (let i = 0; i < SPIN && Atomics.load(ctl, 8 + index) === gen; i++);
   Atomics.wait(ctl, 8 + index, gen);
   if (Atomics.load(ctl, 2) !== 0) break; // shutdown
   gen = Atomics.load(ctl, 8 + index);

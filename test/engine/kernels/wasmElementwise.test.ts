@@ -151,3 +151,20 @@ test('adamStep (Adam L2 and AdamW) vs reference: rel 1e-6', () => {
   }
 });
 
+
+test('log1p of whole counts (the LDVAE encoder input) equals fround(Math.log1p) exactly, on 1 and 2 threads; other values take the polynomial', () => {
+  const n = 70001; // splits over 2 threads; odd, so the scalar tail runs too
+  const rng = new Rng(21);
+  const x0 = Float32Array.from({ length: n }, (_, i) => (i % 97 === 0 ? rng.uniform() * 50 : i % 89 === 0 ? 5000 + rng.int(100) : rng.int(4096)));
+  x0[3] = -0; // not a count: the polynomial keeps log1p(-0) = -0
+  for (const be of [eng.w1, eng.w2]) {
+    const x = copyTo(be, x0), out = be.allocF32(n);
+    be.unary('log1p', n, x, out);
+    for (let i = 0; i < n; i++) {
+      const want = Math.fround(Math.log1p(x0[i]));
+      if (Number.isInteger(x0[i]) && x0[i] < 4096 && !Object.is(x0[i], -0)) assert.equal(out[i], want, `log1p(${x0[i]}) threads=${be.threads}`);
+      else assert.ok(Math.abs(out[i] - want) <= 1e-6 * Math.abs(want), `log1p(${x0[i]}) threads=${be.threads}: ${out[i]} vs ${want}`);
+    }
+    assert.ok(Object.is(out[3], -0), 'log1p(-0) = -0');
+  }
+});
