@@ -23,6 +23,14 @@ export type UnaryOp =
 
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
 
+/** One parameter tensor with its gradient and Adam moments (all the same length). */
+export interface AdamTensor {
+  readonly param: F32;
+  readonly grad: F32;
+  readonly m: F32;
+  readonly v: F32;
+}
+
 export interface CsrView {
   readonly nRows: number;
   readonly nCols: number;
@@ -154,4 +162,6 @@ export interface Backend {
    * decoupled=true: param -= lr * weightDecay * param (AdamW, Hugging Face).
    */
   adamStep(n: number, param: F32, grad: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
+  /** adamStep on every tensor of the list in one dispatch (a model's many small tensors); bit for bit the same. */
+  adamSteps(tensors: readonly AdamTensor[], lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
 }

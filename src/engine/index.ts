@@ -1,5 +1,5 @@
 /** engine room: tensors in WebAssembly memory, kernels, worker pool, autograd, optimisers. */
-export type { Backend, CsrView, UnaryOp, BinaryOp, F32, I32 } from './backend.js';
+export type { AdamTensor, Backend, CsrView, UnaryOp, BinaryOp, F32, I32 } from './backend.js';
 export {
   BackendOptions,
   createBackend,

@@ -314,6 +314,26 @@ export function adamStep(param: usize, grad: usize, m: usize, v: usize, beta1: f
   adamSpan(param + o, grad + o, m + o, v + o, hi - lo, beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps, weightDecay, decoupled, decay, stepSize, invSqrtBc2);
 }
 
+/**
+ * adamStep over elements [lo, hi) of the concatenation of `count` tensors described by `table`
+ * (per tensor i32: param, grad, m, v pointers and length).
+ */
+export function adamSteps(table: usize, count: i32, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32,
+  eps: f32, weightDecay: f32, decoupled: i32, decay: f32, stepSize: f32, invSqrtBc2: f32, lo: i32, hi: i32): void {
+  let start = 0;
+  for (let t = 0; t < count && start < hi; t++) {
+    const e = table + <usize>t * 20;
+    const n = load<i32>(e, 16);
+    const a = max(lo, start), b = min(hi, start + n);
+    if (a < b) {
+      const o = <usize>(a - start) * 4;
+      adamSpan(<usize>load<i32>(e) + o, <usize>load<i32>(e, 4) + o, <usize>load<i32>(e, 8) + o, <usize>load<i32>(e, 12) + o, b - a,
+        beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps, weightDecay, decoupled, decay, stepSize, invSqrtBc2);
+    }
+    start += n;
+  }
+}
+
 /** adamStep on n contiguous elements (also the second half of sparse.ts spmmAdam). The grad is only read. */
 @inline export function adamSpan(param: usize, grad: usize, m: usize, v: usize, n: i32, beta1: f32, beta2: f32, oneMinusBeta1: f32, oneMinusBeta2: f32,
   eps: f32, weightDecay: f32, decoupled: i32, decay: f32, stepSize: f32, invSqrtBc2: f32): void {

@@ -62,9 +62,8 @@ export class AdamBase {
   stepWith(lr: number = this.lr): void {
     this.step++;
     for (const g of this.groups) {
-      for (const p of g.params) {
-        this.backend.adamStep(p.size, p.data, p.grad!, this.m.get(p)!, this.v.get(p)!, lr, this.beta1, this.beta2, this.eps, g.weightDecay, this.decoupled, this.step);
-      }
+      const tensors = g.params.map((p) => ({ param: p.data.subarray(0, p.size), grad: p.grad!.subarray(0, p.size), m: this.m.get(p)!.subarray(0, p.size), v: this.v.get(p)!.subarray(0, p.size) }));
+      this.backend.adamSteps(tensors, lr, this.beta1, this.beta2, this.eps, g.weightDecay, this.decoupled, this.step);
     }
   }
 

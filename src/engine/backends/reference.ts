@@ -253,6 +253,10 @@ export function referenceBackend(): Backend {
 
     ...nn.referenceNnKernels,
 
+    adamSteps(tensors, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
+      for (const t of tensors) backend.adamStep(t.param.length, t.param, t.grad, t.m, t.v, lr, beta1, beta2, eps, weightDecay, decoupled, step);
+    },
+
     adamStep(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
       for (const [k, a] of [['param', param], ['grad', grad], ['m', m], ['v', v]] as const) need('adamStep', k, a, n);
       // Same operation order as torch.optim.Adam/AdamW (single-tensor path).

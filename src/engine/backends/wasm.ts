@@ -19,7 +19,7 @@ const NAMES = [
   'spmm', 'batchNormForward', 'batchNormInference', 'batchNormBackward', 'layerNormForward', 'layerNormBackwardDx',
   'layerNormBackwardParams', 'softmaxRows', 'logSoftmaxRows', 'softmaxRowsBackward', 'crossEntropyRows', 'gatherRows',
   'scatterAddRows', 'attentionForward', 'attentionRowDot', 'attentionBackward', 'nbPrep', 'nbLossRows', 'nbReduce', 'gemmScratchBytes',
-  'attentionScratchBytes', 'nbInitTable', 'csrToCsc', 'spmmTCsc', 'linearBnFold', 'spmmAdam', 'cscCount', 'cscCursors', 'cscScatter',
+  'attentionScratchBytes', 'nbInitTable', 'csrToCsc', 'spmmTCsc', 'linearBnFold', 'spmmAdam', 'cscCount', 'cscCursors', 'cscScatter', 'adamSteps',
 ] as const;
 type KernelName = (typeof NAMES)[number];
 
@@ -350,7 +350,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       if (mask) need('dropout', 'mask', mask, n);
       call(() => {
         const px = x === out ? outp(x) : inp(x), po = x === out ? px : outp(out), pm = outp(mask);
-        par('dropout', n, ELEM, (lo, hi) => [p, seed, offset, dropoutScale(p), px, po, pm, lo, hi], 4);
+        par('dropout', n, 8192, (lo, hi) => [p, seed, offset, dropoutScale(p), px, po, pm, lo, hi], 4);
       });
     },
 
@@ -365,6 +365,22 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
         const pp = outp(param), pg = inp(grad), pm = outp(m), pv = outp(v);
         const hyper = adamScalars(lr, beta1, beta2, eps, weightDecay, decoupled, step);
         par('adamStep', n, ELEM, (lo, hi) => [pp, pg, pm, pv, ...hyper, lo, hi], 4);
+      });
+    },
+
+    adamSteps(tensors, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
+      let total = 0;
+      for (const t of tensors) {
+        for (const [k, a] of [['param', t.param], ['grad', t.grad], ['m', t.m], ['v', t.v]] as const) need('adamSteps', k, a, t.param.length);
+        total += t.param.length;
+      }
+      if (total === 0) return;
+      call(() => {
+        const table = temp('adamSteps', tensors.length * 20);
+        const row = new Int32Array(buf(), table, tensors.length * 5);
+        tensors.forEach((t, i) => row.set([outp(t.param), inp(t.grad), outp(t.m), outp(t.v), t.param.length], i * 5));
+        const hyper = adamScalars(lr, beta1, beta2, eps, weightDecay, decoupled, step);
+        par('adamSteps', total, ELEM, (lo, hi) => [table, tensors.length, ...hyper, lo, hi], 4);
       });
     },
 

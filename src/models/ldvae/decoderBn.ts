@@ -87,12 +87,9 @@ export function decoderForwardTrain(ws: LdvaeWorkspace, st: LdvaeState, z: F32, 
   const rm = T.get(`${p}.1.running_mean`)!, rv = T.get(`${p}.1.running_var`)!;
   zStats(f, z, B, K);
   ws.backend.linearBatchNormFold(G, K, W, f.zMean, f.zCov, gamma, beta, bn.eps, ws.Wf, ws.bf, f.mean, f.variance, f.invStd);
-  const m = bn.momentum, unbias = B / (B - 1);
-  const { mean, variance } = f;
-  for (let g = 0; g < G; g++) {
-    rm[g] = (1 - m) * rm[g] + m * mean[g];
-    rv[g] = (1 - m) * rv[g] + m * variance[g] * unbias;
-  }
+  const m = bn.momentum;
+  ws.backend.axpby(G, m, f.mean, 1 - m, rm, rm);
+  ws.backend.axpby(G, (m * B) / (B - 1), f.variance, 1 - m, rv, rv);
   bumpCount(st, `${p}.1.num_batches_tracked`);
   ws.backend.gemm(false, true, B, G, K, 1, z, ws.Wf, 0, ws.logits); // [B,K] @ [G,K]^T
   ws.backend.addRowVector(B, G, ws.logits, ws.bf);

@@ -39,9 +39,6 @@ export function createAdamState(backend: Backend, state: LdvaeState): AdamState 
  */
 export function adamUpdate(backend: Backend, state: LdvaeState, grads: Map<string, F32>, opt: AdamState, h: AdamHyper, done: readonly string[] = []): void {
   opt.step++;
-  for (const [name, m] of opt.m) {
-    if (done.includes(name)) continue;
-    const p = state.t.get(name)!;
-    backend.adamStep(p.length, p, grads.get(name)!, m, opt.v.get(name)!, h.lr, h.adamBeta1, h.adamBeta2, h.adamEps, h.weightDecay, false, opt.step);
-  }
+  const tensors = [...opt.m].filter(([name]) => !done.includes(name)).map(([name, m]) => ({ param: state.t.get(name)!, grad: grads.get(name)!, m, v: opt.v.get(name)! }));
+  backend.adamSteps(tensors, h.lr, h.adamBeta1, h.adamBeta2, h.adamEps, h.weightDecay, false, opt.step);
 }

@@ -168,3 +168,20 @@ test('log1p of whole counts (the LDVAE encoder input) equals fround(Math.log1p) 
     assert.ok(Object.is(out[3], -0), 'log1p(-0) = -0');
   }
 });
+
+test('adamSteps over a list of tensors is bitwise equal to adamStep per tensor (1 and 2 threads, shares crossing tensor ends)', () => {
+  const rng = new Rng(22);
+  const sizes = [1, 7, 128, 50001, 3, 40000]; // 90140 elements: the 2-thread split falls inside a tensor
+  for (const be of [eng.w1, eng.w2]) {
+    for (const decoupled of [false, true]) {
+      const mk = () => sizes.map((n) => ({ param: data(be, rng, n), grad: data(be, rng, n), m: data(be, rng, n, -0.1, 0.1), v: data(be, rng, n, 0, 0.01) }));
+      const a = mk();
+      const b = a.map((t) => ({ param: copyTo(be, t.param), grad: copyTo(be, t.grad), m: copyTo(be, t.m), v: copyTo(be, t.v) }));
+      for (const t of a) be.adamStep(t.param.length, t.param, t.grad, t.m, t.v, 1e-3, 0.9, 0.999, 1e-8, 0.01, decoupled, 5);
+      be.adamSteps(b, 1e-3, 0.9, 0.999, 1e-8, 0.01, decoupled, 5);
+      a.forEach((t, i) => {
+        for (const k of ['param', 'm', 'v'] as const) bitEqual(b[i][k], t[k], `${k} of tensor ${i} threads=${be.threads} decoupled=${decoupled}`);
+      });
+    }
+  }
+});
