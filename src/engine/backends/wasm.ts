@@ -12,7 +12,7 @@ import { createArena } from './arena.js';
 import { dims, need, needCsr } from './checks.js';
 import { dropoutScale } from './reference.js';
 import { loadKernelModule } from './wasmModule.js';
-import { wasmNnKernels } from './wasmNn.js';
+import { type RowWeights, wasmNnKernels } from './wasmNn.js';
 
 const NAMES = [
   'gemm', 'unary', 'unaryBackward', 'binary', 'axpby', 'fill', 'addRowVector', 'sumRows', 'sumChunks', 'dropout', 'adamStep',
@@ -117,13 +117,30 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     staged = [];
   };
 
-  /** Splits [0, total) into up to T shares (multiples of `align`), at least `minShare` each. */
-  const split = (total: number, minShare: number, align = 1): [number, number][] => {
+  /**
+   * Splits [0, total) into up to T shares (multiples of `align`), at least `minShare` each: equal
+   * counts, or, given `w`, equal cost where row i costs w.perRow + w.perNnz * (nonzeros of row i in
+   * w.indptr) (CSR rows differ a lot in nonzeros; the boundaries never change a kernel's results).
+   */
+  const split = (total: number, minShare: number, align = 1, w?: RowWeights): [number, number][] => {
     const n = Math.max(1, Math.min(T, Math.floor(total / Math.max(1, minShare))));
+    const p0 = w ? w.indptr[0] : 0;
+    const cost = (i: number) => (w ? i * w.perRow + (w.indptr[i] - p0) * w.perNnz : i);
     const out: [number, number][] = [];
     let lo = 0;
     for (let t = 0; t < n; t++) {
-      let hi = t === n - 1 ? total : Math.min(total, Math.ceil(((t + 1) * total) / n / align) * align);
+      let hi = total;
+      if (t < n - 1) {
+        // the first row whose cumulative cost reaches (t+1)/n of the total
+        const target = ((t + 1) * cost(total)) / n;
+        let a = lo, b = total;
+        while (a < b) {
+          const mid = (a + b) >> 1;
+          if (cost(mid) < target) a = mid + 1;
+          else b = mid;
+        }
+        hi = Math.min(total, Math.ceil(a / align) * align);
+      }
       if (hi < lo) hi = lo;
       if (hi > lo) out.push([lo, hi]);
       lo = hi;
@@ -131,9 +148,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     return out;
   };
   /** Runs `name` with args(lo, hi, t) for each share of [0, total). */
-  const par = (name: KernelName, total: number, minShare: number, args: (lo: number, hi: number, t: number) => number[], align = 1) => {
+  const par = (name: KernelName, total: number, minShare: number, args: (lo: number, hi: number, t: number) => number[], align = 1, w?: RowWeights) => {
     if (total <= 0) return;
-    const shares = split(total, minShare, align);
+    const shares = split(total, minShare, align, w);
     pool.run(NAMES.indexOf(name), shares.map(([lo, hi], t) => args(lo, hi, t)));
   };
   /** Stages arguments, runs fn, copies staged outputs back (also on error). */
@@ -228,7 +245,8 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
         const nnz = A.indptr[A.nRows] - A.indptr[0];
         const perRow = (nnz / Math.max(1, A.nRows) + 1) * N;
         const cur = scratch(A.nRows * 4 + 64);
-        par('spmm', A.nRows, Math.ceil(65536 / Math.max(1, perRow)), (lo, hi, t) => [N, A.nCols, ip, ix, vv, pb, beta, pc, valueOp === 'log1p' ? 1 : 0, cur + t * scratchStride, lo, hi]);
+        par('spmm', A.nRows, Math.ceil(65536 / Math.max(1, perRow)), (lo, hi, t) => [N, A.nCols, ip, ix, vv, pb, beta, pc, valueOp === 'log1p' ? 1 : 0, cur + t * scratchStride, lo, hi],
+          1, { indptr: A.indptr, perRow: 1, perNnz: 1 });
       });
     },
 
@@ -263,7 +281,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
         const hyper = adamScalars(lr, beta1, beta2, eps, weightDecay, decoupled, step);
         const nnz = A.indptr[A.nRows] - A.indptr[0];
         const perRow = (nnz / Math.max(1, A.nRows) + 4) * N;
-        par('spmmAdam', A.nRows, Math.ceil(65536 / Math.max(1, perRow)), (lo, hi, t) => [N, ip, ix, vv, pd, pp, pm, pv, pg, row + t * scratchStride, ...hyper, lo, hi]);
+        // a row's Adam update (memory bound) costs about as much as 15 of its nonzeros' row updates
+        par('spmmAdam', A.nRows, Math.ceil(65536 / Math.max(1, perRow)), (lo, hi, t) => [N, ip, ix, vv, pd, pp, pm, pv, pg, row + t * scratchStride, ...hyper, lo, hi],
+          1, { indptr: A.indptr, perRow: 15, perNnz: 1 });
       });
     },
 
@@ -350,7 +370,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
       if (mask) need('dropout', 'mask', mask, n);
       call(() => {
         const px = x === out ? outp(x) : inp(x), po = x === out ? px : outp(out), pm = outp(mask);
-        par('dropout', n, 8192, (lo, hi) => [p, seed, offset, dropoutScale(p), px, po, pm, lo, hi], 4);
+        par('dropout', n, ELEM, (lo, hi) => [p, seed, offset, dropoutScale(p), px, po, pm, lo, hi], 4);
       });
     },
 

@@ -7,8 +7,15 @@ import type { Backend, F32, I32 } from '../backend.js';
 import { dims, need, needCsr, checkNbLossRows, checkLinearBatchNormFold } from './checks.js';
 
 type Arr = F32 | I32;
+
+/** Per-row cost of a CSR-driven kernel, for splitting its rows into shares of equal work. */
+export interface RowWeights {
+  readonly indptr: I32;
+  readonly perRow: number;
+  readonly perNnz: number;
+}
 export interface NnContext {
-  par(name: string, total: number, minShare: number, args: (lo: number, hi: number, t: number) => number[], align?: number): void;
+  par(name: string, total: number, minShare: number, args: (lo: number, hi: number, t: number) => number[], align?: number, w?: RowWeights): void;
   call<R>(fn: () => R): R;
   inp(a: Arr | null | undefined): number;
   outp(a: Arr | null | undefined): number;
@@ -216,8 +223,9 @@ export function wasmNnKernels(c: NnContext): NnKernels {
         const shares = Math.max(1, Math.min(c.T, B));
         const parts = dPxR ? c.temp('nbParts', shares * G * 8) : 0;
         if (parts) new Float64Array(c.buf(), parts, shares * G).fill(0);
+        // a row's dense part (G entries) against its nonzeros (each ~3.5 entries' worth of float64 work)
         par('nbLossRows', B, Math.ceil(B / shares), (lo, hi, t) => [G, pl, pll, theta, invTe, tte, lgTh, dgTh, lg12, dg12, c.lfTable, c.lfN, ip, ix, iv, gradScale, pr, pdl, pdll,
-          parts ? parts + t * G * 8 : 0, pro, s.base + t * s.stride(), lo, hi]);
+          parts ? parts + t * G * 8 : 0, pro, s.base + t * s.stride(), lo, hi], 1, { indptr: x.indptr, perRow: G, perNnz: 3.5 });
         if (parts) par('nbReduce', G, 4096, (lo, hi) => [G, shares, parts, pdp, lo, hi]);
       });
     },

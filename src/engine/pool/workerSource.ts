@@ -6,7 +6,7 @@
  */
 export const WORKER_SOURCE = `
 const { workerData, parentPort } = require('node:worker_threads');
-const { module, memory, ctlBuffer, argBuffer, names, index, slot, v8Flags } = workerData;
+const { module, memory, ctlBuffer, argBuffer, names, index, slot, v8Flags, spin: SPIN } = workerData;
 if (v8Flags) require('node:v8').setFlagsFromString(v8Flags);
 const ctl = new Int32Array(ctlBuffer);
 const args = new Float64Array(argBuffer);
@@ -20,6 +20,9 @@ try {
 }
 let gen = 0;
 while (fns) {
+  // Kernels come back to back (a few us of JS between them): poll briefly before parking, so that
+  // the next dispatch usually finds this thread running instead of waking it (tens of us on a VM).
+  for (let i = 0; i < SPIN && Atomics.load(ctl, 8 + index) === gen; i++);
   Atomics.wait(ctl, 8 + index, gen);
   if (Atomics.load(ctl, 2) !== 0) break; // shutdown
   gen = Atomics.load(ctl, 8 + index);
