@@ -20,11 +20,11 @@ let gDl: f64 = 0;
 }
 
 /** Scalar x > 0 correction for one nonzero; returns its change of rec, adds to gDl, GM and dpx. */
-function nbCorr(gi: i32, xv: f64, R: usize, lib64: f64, theta: usize, lgTh: usize, dgTh: usize, lfTable: usize, lfN: i32,
+function nbCorr(gi: i32, xv: f64, R: usize, libInv64: f64, theta: usize, lgTh: usize, dgTh: usize, lfTable: usize, lfN: i32,
   gradScale: f32, grads: bool, GM: usize, dpx: usize): f64 {
   if (xv == 0) return 0;
   const o = <usize>gi * 4;
-  const mu = lib64 * <f64>load<f32>(R + o);
+  const mu = libInv64 * <f64>load<f32>(R + o);
   const th = <f64>load<f32>(theta + o);
   const t1 = th + mu + EPS;
   const d = -(xv * (Math.log(mu + EPS) - Math.log(t1)) + lgamma64(xv + th) - load<f64>(lgTh + <usize>gi * 8) - lfact(xv, lfTable, lfN));
@@ -131,6 +131,7 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
     const inv = <f32>(1 / expShiftSum(row, G, m, R));
     const lib64 = Math.exp(<f64>load<f32>(logLib + <usize>b * 4));
     const lib = <f32>lib64;
+    const libInv64 = lib64 * <f64>inv; // mu = libInv64 * e at the nonzeros
     const vlib = f32x4.splat(lib * inv);
     const vinv = f32x4.splat(inv);
     let rs: f64 = 0, dl: f64 = 0;
@@ -141,8 +142,7 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
       let ra = f32x4.splat(0), da = f32x4.splat(0);
       for (; g < gEnd; g += 4) {
         const o = <usize>g * 4;
-        const e = v128.load(R + o);
-        v128.store(R + o, f32x4.mul(e, vinv)); // rho
+        const e = v128.load(R + o); // exp(logit - max); rho = e * inv (R keeps e: one store less)
         const mu = f32x4.mul(e, vlib);
         const th = v128.load(theta + o);
         const ite = v128.load(invTe + o);
@@ -182,7 +182,6 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
     for (; g < G; g++) {
       const o = <usize>g * 4;
       const rho = load<f32>(R + o) * inv;
-      store<f32>(R + o, rho);
       const mu = rho * lib;
       const th = load<f32>(theta + o);
       const t1 = th + mu + <f32>EPS;
@@ -202,13 +201,13 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
     const p1 = load<i32>(indptr + <usize>(b + 1) * 4);
     let p = load<i32>(indptr + <usize>b * 4);
     gDl = 0;
-    const vlib64 = f64x2.splat(lib64), vgs64 = f64x2.splat(<f64>gradScale);
+    const vlib64 = f64x2.splat(libInv64), vgs64 = f64x2.splat(<f64>gradScale);
     for (; p + 2 <= p1; p += 2) {
       const g0 = load<i32>(indices + <usize>p * 4), g1 = load<i32>(indices + <usize>(p + 1) * 4);
       const x0 = <f64>load<f32>(values + <usize>p * 4), x1 = <f64>load<f32>(values + <usize>(p + 1) * 4);
       if (!(x0 > 0 && x1 > 0 && x0 < 1e30 && x1 < 1e30)) {
-        rs += nbCorr(g0, x0, R, lib64, theta, lgTh, dgTh, lfTable, lfN, gradScale, grads, GM, dpx);
-        rs += nbCorr(g1, x1, R, lib64, theta, lgTh, dgTh, lfTable, lfN, gradScale, grads, GM, dpx);
+        rs += nbCorr(g0, x0, R, libInv64, theta, lgTh, dgTh, lfTable, lfN, gradScale, grads, GM, dpx);
+        rs += nbCorr(g1, x1, R, libInv64, theta, lgTh, dgTh, lfTable, lfN, gradScale, grads, GM, dpx);
         continue;
       }
       const o0 = <usize>g0 * 4, o1 = <usize>g1 * 4;
@@ -249,28 +248,34 @@ export function nbLossRows(G: i32, logits: usize, logLib: usize, theta: usize, i
       }
     }
     for (; p < p1; p++) {
-      rs += nbCorr(load<i32>(indices + <usize>p * 4), <f64>load<f32>(values + <usize>p * 4), R, lib64, theta, lgTh, dgTh, lfTable, lfN, gradScale, grads, GM, dpx);
+      rs += nbCorr(load<i32>(indices + <usize>p * 4), <f64>load<f32>(values + <usize>p * 4), R, libInv64, theta, lgTh, dgTh, lfTable, lfN, gradScale, grads, GM, dpx);
     }
     dl += gDl;
     store<f32>(rec + <usize>b * 4, <f32>rs);
     if (dLogLib) store<f32>(dLogLib + <usize>b * 4, <f32>dl);
     if (dLogits) {
-      // d/dlogit_g = mu_g * gmu_g - rho_g * dl
+      // d/dlogit_g = mu_g * gmu_g - rho_g * dl, with mu = e * lib * inv and rho = e * inv
       const drow = dLogits + <usize>b * <usize>G * 4;
-      const vl = f32x4.splat(lib), vdl = f32x4.splat(<f32>dl);
+      const libInv = lib * inv, dlInv = <f32>dl * inv;
+      const vl = f32x4.splat(libInv), vdl = f32x4.splat(dlInv);
       let j = 0;
       for (; j + 4 <= G; j += 4) {
         const o = <usize>j * 4;
-        const rho = v128.load(R + o);
-        v128.store(drow + o, f32x4.sub(f32x4.mul(f32x4.mul(rho, vl), v128.load(GM + o)), f32x4.mul(rho, vdl)));
+        const e = v128.load(R + o);
+        v128.store(drow + o, f32x4.sub(f32x4.mul(f32x4.mul(e, vl), v128.load(GM + o)), f32x4.mul(e, vdl)));
       }
       for (; j < G; j++) {
         const o = <usize>j * 4;
-        const rho = load<f32>(R + o);
-        store<f32>(drow + o, rho * lib * load<f32>(GM + o) - rho * <f32>dl);
+        const e = load<f32>(R + o);
+        store<f32>(drow + o, e * libInv * load<f32>(GM + o) - e * dlInv);
       }
     }
-    if (rhoOut) memory.copy(rhoOut + <usize>b * <usize>G * 4, R, <usize>G * 4);
+    if (rhoOut) {
+      const orow = rhoOut + <usize>b * <usize>G * 4;
+      let j = 0;
+      for (; j + 4 <= G; j += 4) v128.store(orow + <usize>j * 4, f32x4.mul(v128.load(R + <usize>j * 4), vinv));
+      for (; j < G; j++) store<f32>(orow + <usize>j * 4, load<f32>(R + <usize>j * 4) * inv);
+    }
   }
 }
 

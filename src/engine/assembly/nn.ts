@@ -188,15 +188,19 @@ export function layerNormBackwardParams(M: i32, N: i32, x: usize, dy: usize, mea
 /** out[j] = exp(row[j] - m) (out may be null) and returns the float64 sum. */
 export function expShiftSum(row: usize, N: i32, m: f32, out: usize): f64 {
   const vm = f32x4.splat(m);
-  let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
+  let s: f64 = 0;
   let j = 0;
-  for (; j + 4 <= N; j += 4) {
-    const e = vexpNeg(f32x4.sub(v128.load(at(row, j)), vm)); // x - max <= 0
-    if (out) v128.store(at(out, j), e);
-    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(e));
-    a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<f32>(e, e, 2, 3, 2, 3)));
+  while (j + 4 <= N) {
+    // float32 lane sums over at most 16 vectors (terms in (0, 1]), then added in float64
+    const end = min(N & ~3, j + 64);
+    let a = f32x4.splat(0);
+    for (; j < end; j += 4) {
+      const e = vexpNeg(f32x4.sub(v128.load(at(row, j)), vm)); // x - max <= 0
+      if (out) v128.store(at(out, j), e);
+      a = f32x4.add(a, e);
+    }
+    s += (<f64>f32x4.extract_lane(a, 0) + <f64>f32x4.extract_lane(a, 1)) + (<f64>f32x4.extract_lane(a, 2) + <f64>f32x4.extract_lane(a, 3));
   }
-  let s = f64x2.extract_lane(a0, 0) + f64x2.extract_lane(a0, 1) + f64x2.extract_lane(a1, 0) + f64x2.extract_lane(a1, 1);
   for (; j < N; j++) {
     const e = f32x4.extract_lane(vexp(f32x4.splat(load<f32>(at(row, j)) - m)), 0);
     if (out) store<f32>(at(out, j), e);
