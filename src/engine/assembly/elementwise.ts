@@ -45,6 +45,10 @@ function unaryMain(op: i32, px: usize, po: usize, lo: i32, hi: i32): i32 {
         // lanes holding a whole number in [0, LOG1P_N) (counts) read the table: correctly rounded, and cheaper
         const k = i32x4.trunc_sat_f32x4_s(x);
         const count = v128.and(v128.and(f32x4.eq(f32x4.convert_i32x4_s(k), x), i32x4.lt_u(k, i32x4.splat(LOG1P_N))), i32x4.ge_s(x, i32x4.splat(0)));
+        if (!v128.any_true(count)) {
+          v128.store(po + <usize>i * 4, vlog1p(x));
+          continue;
+        }
         const kc = v128.and(k, count), t = log1pTable;
         const tv = f32x4(load<f32>(t + <usize>i32x4.extract_lane(kc, 0) * 4), load<f32>(t + <usize>i32x4.extract_lane(kc, 1) * 4),
           load<f32>(t + <usize>i32x4.extract_lane(kc, 2) * 4), load<f32>(t + <usize>i32x4.extract_lane(kc, 3) * 4));
