@@ -128,16 +128,7 @@ export function csrToCsc(M: i32, K: i32, indptr: usize, indices: usize, values: 
     store<i32>(a, load<i32>(a) + load<i32>(a - 4));
   }
   // colptr[k] is the write cursor of column k; afterwards it holds the end of column k
-  for (let i = 0; i < M; i++) {
-    const end = load<i32>(indptr + <usize>(i + 1) * 4);
-    for (let p = load<i32>(indptr + <usize>i * 4); p < end; p++) {
-      const a = colptr + <usize>load<i32>(indices + <usize>p * 4) * 4;
-      const q = load<i32>(a);
-      store<i32>(a, q + 1);
-      store<i32>(rows + <usize>q * 4, i);
-      store<f32>(vals + <usize>q * 4, val(values, p, log1p));
-    }
-  }
+  cscScatter(indptr, indices, values, colptr, rows, vals, log1p, 0, M);
   for (let k = K; k > 0; k--) store<i32>(colptr + <usize>k * 4, load<i32>(colptr + <usize>(k - 1) * 4));
   store<i32>(colptr, 0);
 }
@@ -152,19 +143,23 @@ export function spmmTCsc(N: i32, colptr: usize, rows: usize, vals: usize, D: usi
   for (let k = lo; k < hi; k++) {
     const c = C + <usize>k * ld;
     scaleRow(c, N, beta);
-    let q = load<i32>(colptr + <usize>k * 4);
-    const end = load<i32>(colptr + <usize>(k + 1) * 4);
-    for (; q + 4 <= end; q += 4) {
-      axpy4(c, D + <usize>load<i32>(rows + <usize>q * 4) * ld, D + <usize>load<i32>(rows + <usize>(q + 1) * 4) * ld,
-        D + <usize>load<i32>(rows + <usize>(q + 2) * 4) * ld, D + <usize>load<i32>(rows + <usize>(q + 3) * 4) * ld,
-        load<f32>(vals + <usize>q * 4), load<f32>(vals + <usize>(q + 1) * 4), load<f32>(vals + <usize>(q + 2) * 4), load<f32>(vals + <usize>(q + 3) * 4), N);
-    }
-    for (; q + 2 <= end; q += 2) {
-      axpy2(c, D + <usize>load<i32>(rows + <usize>q * 4) * ld, D + <usize>load<i32>(rows + <usize>(q + 1) * 4) * ld,
-        load<f32>(vals + <usize>q * 4), load<f32>(vals + <usize>(q + 1) * 4), N);
-    }
-    if (q < end) axpy1(c, D + <usize>load<i32>(rows + <usize>q * 4) * ld, load<f32>(vals + <usize>q * 4), N);
+    addRows(c, D, ld, rows, vals, load<i32>(colptr + <usize>k * 4), load<i32>(colptr + <usize>(k + 1) * 4), N);
   }
+}
+
+/** c[0:n] += sum over p in [p0, p1) of vals[p] * D[idx[p], 0:n] (rows of D ld bytes apart), four nonzeros a step. */
+@inline function addRows(c: usize, D: usize, ld: usize, idx: usize, vals: usize, p0: i32, p1: i32, n: i32): void {
+  let q = p0;
+  for (; q + 4 <= p1; q += 4) {
+    axpy4(c, D + <usize>load<i32>(idx + <usize>q * 4) * ld, D + <usize>load<i32>(idx + <usize>(q + 1) * 4) * ld,
+      D + <usize>load<i32>(idx + <usize>(q + 2) * 4) * ld, D + <usize>load<i32>(idx + <usize>(q + 3) * 4) * ld,
+      load<f32>(vals + <usize>q * 4), load<f32>(vals + <usize>(q + 1) * 4), load<f32>(vals + <usize>(q + 2) * 4), load<f32>(vals + <usize>(q + 3) * 4), n);
+  }
+  for (; q + 2 <= p1; q += 2) {
+    axpy2(c, D + <usize>load<i32>(idx + <usize>q * 4) * ld, D + <usize>load<i32>(idx + <usize>(q + 1) * 4) * ld,
+      load<f32>(vals + <usize>q * 4), load<f32>(vals + <usize>(q + 1) * 4), n);
+  }
+  if (q < p1) axpy1(c, D + <usize>load<i32>(idx + <usize>q * 4) * ld, load<f32>(vals + <usize>q * 4), n);
 }
 
 /**
@@ -178,18 +173,7 @@ export function spmmAdam(N: i32, indptr: usize, indices: usize, values: usize, D
   const ld = <usize>N * 4;
   for (let k = lo; k < hi; k++) {
     scaleRow(row, N, 0);
-    let p = load<i32>(indptr + <usize>k * 4);
-    const end = load<i32>(indptr + <usize>(k + 1) * 4);
-    for (; p + 4 <= end; p += 4) {
-      axpy4(row, D + <usize>load<i32>(indices + <usize>p * 4) * ld, D + <usize>load<i32>(indices + <usize>(p + 1) * 4) * ld,
-        D + <usize>load<i32>(indices + <usize>(p + 2) * 4) * ld, D + <usize>load<i32>(indices + <usize>(p + 3) * 4) * ld,
-        load<f32>(values + <usize>p * 4), load<f32>(values + <usize>(p + 1) * 4), load<f32>(values + <usize>(p + 2) * 4), load<f32>(values + <usize>(p + 3) * 4), N);
-    }
-    for (; p + 2 <= end; p += 2) {
-      axpy2(row, D + <usize>load<i32>(indices + <usize>p * 4) * ld, D + <usize>load<i32>(indices + <usize>(p + 1) * 4) * ld,
-        load<f32>(values + <usize>p * 4), load<f32>(values + <usize>(p + 1) * 4), N);
-    }
-    if (p < end) axpy1(row, D + <usize>load<i32>(indices + <usize>p * 4) * ld, load<f32>(values + <usize>p * 4), N);
+    addRows(row, D, ld, indices, values, load<i32>(indptr + <usize>k * 4), load<i32>(indptr + <usize>(k + 1) * 4), N);
     const o = <usize>k * ld;
     if (grad) memory.copy(grad + o, row, ld);
     adamSpan(param + o, row, m + o, v + o, N, beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps, weightDecay, decoupled, decay, stepSize, invSqrtBc2);
@@ -226,8 +210,8 @@ export function cscCursors(K: i32, nShares: i32, counts: usize, colptr: usize): 
   }
 }
 
-/** Rows [lo, hi) into the CSC through this share's cursors. */
-export function cscScatter(indptr: usize, indices: usize, values: usize, cursors: usize, rows: usize, vals: usize, lo: i32, hi: i32): void {
+/** Rows [lo, hi) into the CSC through this share's cursors (values through log1p when asked). */
+export function cscScatter(indptr: usize, indices: usize, values: usize, cursors: usize, rows: usize, vals: usize, log1p: i32, lo: i32, hi: i32): void {
   for (let i = lo; i < hi; i++) {
     const end = load<i32>(indptr + <usize>(i + 1) * 4);
     for (let p = load<i32>(indptr + <usize>i * 4); p < end; p++) {
@@ -235,7 +219,7 @@ export function cscScatter(indptr: usize, indices: usize, values: usize, cursors
       const q = load<i32>(a);
       store<i32>(a, q + 1);
       store<i32>(rows + <usize>q * 4, i);
-      store<f32>(vals + <usize>q * 4, load<f32>(values + <usize>p * 4));
+      store<f32>(vals + <usize>q * 4, val(values, p, log1p));
     }
   }
 }

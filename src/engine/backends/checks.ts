@@ -46,6 +46,16 @@ export function checkNbLossRows(B: number, G: number, logits: ArrayLike<number>,
   if (rhoOut) need('nbLossRows', 'rhoOut', rhoOut, B * G);
 }
 
+/** The shape contract of Backend.transposeCsr; returns A's nonzero count. */
+export function checkTransposeCsr(A: CsrView, indptr: ArrayLike<number>, indices: ArrayLike<number>, values: ArrayLike<number>): number {
+  needCsr('transposeCsr', A, A.nRows, A.nCols);
+  const nnz = A.indptr[A.nRows] - A.indptr[0];
+  need('transposeCsr', 'indptr', indptr, A.nCols + 1);
+  need('transposeCsr', 'indices', indices, nnz);
+  need('transposeCsr', 'values', values, nnz);
+  return nnz;
+}
+
 /** The shape contract of Backend.linearBatchNormFold. */
 export function checkLinearBatchNormFold(N: number, K: number, W: ArrayLike<number>, xMean: ArrayLike<number>, xCov: ArrayLike<number>, gamma: ArrayLike<number>,
   beta: ArrayLike<number>, Wf: ArrayLike<number>, bf: ArrayLike<number>, mean: ArrayLike<number>, variance: ArrayLike<number>, invStd: ArrayLike<number>): void {

@@ -4,7 +4,7 @@
  */
 import { hashUniform } from '../../data/rng.js';
 import type { Backend, BinaryOp, CsrView, F32, I32, UnaryOp } from '../backend.js';
-import { badOp, dims, need, needCsr } from './checks.js';
+import { badOp, checkTransposeCsr, dims, need, needCsr } from './checks.js';
 import * as nn from './referenceNn.js';
 import { digamma, gelu, geluGrad, lgamma, sigmoid, softplus, trigamma } from './special.js';
 
@@ -174,11 +174,7 @@ export function referenceBackend(): Backend {
     },
 
     transposeCsr(A, indptr, indices, values) {
-      needCsr('transposeCsr', A, A.nRows, A.nCols);
-      const p0 = A.indptr[0], nnz = A.indptr[A.nRows] - p0;
-      need('transposeCsr', 'indptr', indptr, A.nCols + 1);
-      need('transposeCsr', 'indices', indices, nnz);
-      need('transposeCsr', 'values', values, nnz);
+      const nnz = checkTransposeCsr(A, indptr, indices, values), p0 = A.indptr[0];
       indptr.fill(0, 0, A.nCols + 1);
       for (let p = p0; p < p0 + nnz; p++) indptr[A.indices[p] + 1]++;
       for (let k = 0; k < A.nCols; k++) indptr[k + 1] += indptr[k];

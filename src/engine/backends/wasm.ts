@@ -9,7 +9,7 @@ import { ScmixError } from '../../errors.js';
 import type { Backend, F32, I32, UnaryOp } from '../backend.js';
 import { createPool, type Pool } from '../pool/index.js';
 import { createArena } from './arena.js';
-import { dims, need, needCsr } from './checks.js';
+import { checkTransposeCsr, dims, need, needCsr } from './checks.js';
 import { dropoutScale } from './reference.js';
 import { loadKernelModule } from './wasmModule.js';
 import { type RowWeights, wasmNnKernels } from './wasmNn.js';
@@ -288,11 +288,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     transposeCsr(A, indptr, indices, values) {
-      needCsr('transposeCsr', A, A.nRows, A.nCols);
-      const nnz = A.indptr[A.nRows] - A.indptr[0];
-      need('transposeCsr', 'indptr', indptr, A.nCols + 1);
-      need('transposeCsr', 'indices', indices, nnz);
-      need('transposeCsr', 'values', values, nnz);
+      const nnz = checkTransposeCsr(A, indptr, indices, values);
       call(() => {
         const ip = inp(A.indptr), ix = inp(A.indices), vv = inp(A.values), op = outp(indptr), oi = outp(indices), ov = outp(values);
         const shares = split(A.nRows, Math.max(1, Math.ceil(32768 / Math.max(1, nnz / Math.max(1, A.nRows)))));
@@ -305,7 +301,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
         const cur = (t: number) => counts + t * A.nCols * 4;
         pool.run(NAMES.indexOf('cscCount'), shares.map(([lo, hi], t) => [A.nCols, ip, ix, cur(t), lo, hi]));
         par('cscCursors', 1, 1, () => [A.nCols, shares.length, counts, op]);
-        pool.run(NAMES.indexOf('cscScatter'), shares.map(([lo, hi], t) => [ip, ix, vv, cur(t), oi, ov, lo, hi]));
+        pool.run(NAMES.indexOf('cscScatter'), shares.map(([lo, hi], t) => [ip, ix, vv, cur(t), oi, ov, 0, lo, hi]));
       });
       return { nRows: A.nCols, nCols: A.nRows, indptr, indices, values };
     },
