@@ -62,3 +62,17 @@ test('a final training batch of ONE cell is merged into the previous batch (scvi
   assert.equal(m.optimizer!.step, 4); // 2 batches per epoch
   assert.ok(m.history.every((r) => Number.isFinite(r.elbo_train) && Number.isFinite(r.elbo_validation!)));
 });
+
+test('a loss that diverges stops training with ENGINE_FAILURE naming the epoch and batch; no checkpoint is written', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ldvae-diverge-'));
+  try {
+    // lr 1e30: the first Adam step throws the weights to ~1e30, the next forward overflows
+    await assert.rejects(
+      trainLdvae(makeAnnData(denseToCsr(counts(24, 6), 24, 6), genes(6)), { ...tiny, epochs: 3, lr: 1e30, checkpointEveryNEpoch: 1 }, { backend: be, outDir: dir, source: 'x.h5ad' }),
+      code('ENGINE_FAILURE', /x\.h5ad: the LDVAE loss became (NaN|-?Infinity) at epoch 0, batch \d+/),
+    );
+    assert.equal(existsSync(join(dir, 'model.json')), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
