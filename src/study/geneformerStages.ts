@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ScmixError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import type { EmbeddingCell } from '../report/index.js';
 import { SCMIX_VERSION } from '../version.js';
 import type { ParsedStudy } from './parseStudy.js';
 import { evalRoom, geneformerRoom, ioRoom } from './rooms.js';
@@ -193,19 +194,13 @@ export interface GeneformerSummaryJson {
   provenance: { scmixVersion: string; evalFile: string; modelDir: string; corpusManifest: string };
 }
 
-/** Embedding metric values as summary.json holds them (both model families). */
-export interface EmbeddingSummary {
-  nCells: number;
+/**
+ * Embedding metric values as summary.json holds them (both model families): the fields the report
+ * reads back (its EmbeddingCell; the report may not import the study room) and the label and batch counts.
+ */
+export interface EmbeddingSummary extends EmbeddingCell {
   nLabels: number;
   nBatches: number;
-  nmi: number | null;
-  ari: number | null;
-  asw_label: number | null;
-  asw_batch: number | null;
-  asw_label_batch: number | null;
-  graph_connectivity: number | null;
-  avg_bio: number | null;
-  source: string;
 }
 
 const fin = (v: number | null | undefined): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);

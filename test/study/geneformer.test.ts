@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScmixError } from '../../src/errors.js';
-import { defaultStages, modelConfigPath, runStudy, type StageImpls } from '../../src/study/index.js';
+import { defaultStages, modelConfigPath, runStudy } from '../../src/study/index.js';
 import { loadGeneformerDictionaries } from '../../src/models/geneformer/index.js';
-import { atlasDir, memorySources, studyIn } from './support.js';
+import { atlasDir, killingAt, memorySources, studyIn } from './support.js';
 
 const YAML = `name: gfmini
 seeds: [0]
@@ -150,19 +150,7 @@ test('a killed geneformer training resumes from its checkpoint and matches an un
   await runStudy(studyA, { outDir: join(dirA, 'run'), impls: defaultStages(studyA), openSource: memorySources() });
   const dirB = atlasDir();
   const studyB = studyIn(dirB, RESUME_YAML);
-  const impls = defaultStages(studyB);
-  const killing: StageImpls = {
-    ...impls,
-    train: (a) =>
-      impls.train({
-        ...a,
-        onProgress: (done, total, unit, extra) => {
-          a.onProgress(done, total, unit, extra);
-          if (unit === 'steps' && done === 3) throw new ScmixError('INTERRUPTED', 'killed at step 3');
-        },
-      }),
-  };
-  await assert.rejects(runStudy(studyB, { outDir: join(dirB, 'run'), impls: killing, openSource: memorySources() }), /killed at step 3/);
+  await assert.rejects(runStudy(studyB, { outDir: join(dirB, 'run'), impls: killingAt(defaultStages(studyB), 'steps', 3), openSource: memorySources() }), /killed at steps 3/);
   const r = await runStudy(studyB, { outDir: join(dirB, 'run'), impls: defaultStages(studyB), openSource: memorySources() });
   assert.deepEqual(r.ran, ['train/gf/Blood/seed0', 'eval/gf/Blood/seed0']);
   const m = (d: string) => join(d, 'run', 'models', 'gf', 'Blood', 'seed0');

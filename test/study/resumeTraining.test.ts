@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ScmixError } from '../../src/errors.js';
-import { defaultStages, runStudy, type StageImpls } from '../../src/study/index.js';
-import { atlasDir, memorySources, studyIn } from './support.js';
+import { defaultStages, runStudy } from '../../src/study/index.js';
+import { atlasDir, killingAt, memorySources, studyIn } from './support.js';
 
 const YAML = `name: resume
 sources:
@@ -26,20 +26,6 @@ evaluations:
 outputs: { report: false }
 `;
 
-function killingAt(impls: StageImpls, epoch: number): StageImpls {
-  return {
-    ...impls,
-    train: (a) =>
-      impls.train({
-        ...a,
-        onProgress: (done, total, unit, extra) => {
-          a.onProgress(done, total, unit, extra);
-          if (unit === 'epochs' && done === epoch) throw new ScmixError('INTERRUPTED', `killed at epoch ${epoch}`);
-        },
-      }),
-  };
-}
-
 test('a killed LDVAE training resumes from its checkpoint and matches an uninterrupted run', async () => {
   const dirA = atlasDir();
   const studyA = studyIn(dirA, YAML);
@@ -48,7 +34,7 @@ test('a killed LDVAE training resumes from its checkpoint and matches an uninter
   const dirB = atlasDir();
   const studyB = studyIn(dirB, YAML);
   await assert.rejects(
-    runStudy(studyB, { outDir: join(dirB, 'run'), impls: killingAt(defaultStages(studyB), 5), openSource: memorySources() }),
+    runStudy(studyB, { outDir: join(dirB, 'run'), impls: killingAt(defaultStages(studyB), 'epochs', 5), openSource: memorySources() }),
     (e: ScmixError) => e.code === 'INTERRUPTED',
   );
   const events: string[] = [];

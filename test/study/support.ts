@@ -3,7 +3,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { simulateAtlas, type SimulatedAtlas } from '../../src/simulate/index.js';
-import { cellSourceFromAnnData, parseStudyText, type CellSource, type ParsedStudy } from '../../src/study/index.js';
+import { ScmixError } from '../../src/errors.js';
+import { cellSourceFromAnnData, parseStudyText, type CellSource, type ParsedStudy, type StageImpls } from '../../src/study/index.js';
 
 let cached: SimulatedAtlas | undefined;
 /** scale 0.3, 200 genes: about 4k cells; built once per test file. */
@@ -32,6 +33,24 @@ export function memorySources(atlas = smallAtlas()) {
 export function studyIn(dir: string, yaml: string): ParsedStudy {
   writeFileSync(join(dir, 'study.yaml'), yaml);
   return parseStudyText(yaml, join(dir, 'study.yaml'), dir);
+}
+
+/**
+ * The stages with training killed (an INTERRUPTED error from its progress callback, as a signal
+ * would stop it) once `unit` progress reaches `at`: what the resume tests recover from.
+ */
+export function killingAt(impls: StageImpls, unit: 'epochs' | 'steps', at: number): StageImpls {
+  return {
+    ...impls,
+    train: (a) =>
+      impls.train({
+        ...a,
+        onProgress: (done, total, u, extra) => {
+          a.onProgress(done, total, u, extra);
+          if (u === unit && done === at) throw new ScmixError('INTERRUPTED', `killed at ${unit} ${at}`);
+        },
+      }),
+  };
 }
 
 /** A compact study on the small atlas (sizes fit scale 0.3). */

@@ -16,6 +16,7 @@ import {
   rankKdeSvg,
   rankPredictionSummaryCsv,
 } from '../../eval/embedding/index.js';
+import { intFlag } from '../flags.js';
 import { createProgress } from '../progress.js';
 
 interface Flags {
@@ -35,12 +36,6 @@ interface Flags {
   batchKey?: string;
   metricsCells: string;
   json?: boolean;
-}
-
-function int(name: string, v: string, min: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new ScmixError('CONFIG_INVALID', `--${name} must be an integer >= ${min}, got '${v}'`);
-  return n;
 }
 
 export function register(program: Command): void {
@@ -74,7 +69,7 @@ export function register(program: Command): void {
             throw new ScmixError('CONFIG_INVALID', `${f.tokens}: obs column '${k}' was not kept at tokenization`, { hint: `kept columns: ${Object.keys(ds.obs.columns).join(', ') || '(none)'}; re-run scmix tokenize --obs-columns` });
           }
         }
-        const backend = await createBackend({ kind: f.backend as 'auto', threads: f.threads === undefined ? undefined : int('threads', f.threads, 1) });
+        const backend = await createBackend({ kind: f.backend as 'auto', threads: f.threads === undefined ? undefined : intFlag('threads', f.threads, 1) });
         const model = loadGeneformer(f.model, backend);
         try {
           model.resolveLayer(layer);
@@ -84,7 +79,7 @@ export function register(program: Command): void {
         const base = f.h5ad ? await readH5ad(f.h5ad) : undefined;
         const bar = createProgress({ label: 'embed', total: ds.nCells, unit: 'cells', quiet: f.json });
         const t0 = performance.now();
-        const emb = embedTokenDataset(model, ds, { layer, batchSize: int('batch-size', f.batchSize, 1), onProgress: (d) => bar.update(d) });
+        const emb = embedTokenDataset(model, ds, { layer, batchSize: intFlag('batch-size', f.batchSize, 1), onProgress: (d) => bar.update(d) });
         const secs = (performance.now() - t0) / 1000;
         bar.finish();
         const H = model.config.hiddenSize;
@@ -92,19 +87,19 @@ export function register(program: Command): void {
         await writeH5ad(f.out, adata);
         const summary: Record<string, unknown> = { event: 'done', out: f.out, key: f.key, cells: ds.nCells, hidden: H, layer, seconds: secs, cellsPerSec: ds.nCells / secs };
         if (f.evalDir) {
-          const rp = await rankPredictionEval(ds, geneformerArgmaxPredictor(model), { nCells: int('rank-cells', f.rankCells, 1), seed: int('seed', f.seed, 0), keepRankings: true });
+          const rp = await rankPredictionEval(ds, geneformerArgmaxPredictor(model), { nCells: intFlag('rank-cells', f.rankCells, 1), seed: intFlag('seed', f.seed, 0), keepRankings: true });
           writeFileAtomic(join(f.evalDir, 'rank_prediction_summary.csv'), rankPredictionSummaryCsv(rp));
           writeFileAtomic(join(f.evalDir, 'rank_prediction_percell.csv'), rankPredictionPerCellCsv(rp));
           // gzip level 6 with a fixed header: same input, same bytes
           writeFileAtomic(join(f.evalDir, 'rankings.csv.gz'), gzipSync(rankPredictionRankingsCsv(rp), { level: 6 }));
           // upstream visualize(n_cells=100): KDE panels of 100 sampled cells
-          writeFileAtomic(join(f.evalDir, 'input_and_outputs_kde.svg'), rankKdeSvg(rp.rankings ?? [], { nCells: 100, seed: int('seed', f.seed, 0) }));
+          writeFileAtomic(join(f.evalDir, 'input_and_outputs_kde.svg'), rankKdeSvg(rp.rankings ?? [], { nCells: 100, seed: intFlag('seed', f.seed, 0) }));
           writeFileAtomic(join(f.evalDir, 'rank_prediction_summary.json'), JSON.stringify({ nSampled: rp.nSampled, seed: rp.seed, ...rp.summary }, null, 2) + '\n');
           summary.rankPrediction = { nSampled: rp.nSampled, correlation: rp.summary.correlation.mean, meanCorrelation: rp.summary.meanCorrelation.mean };
           if (f.labelKey) {
             const m = await embeddingMetrics({ data: emb, shape: [ds.nCells, H] }, ds.obs.columns[f.labelKey], f.batchKey ? ds.obs.columns[f.batchKey] : undefined, {
-              maxCells: int('metrics-cells', f.metricsCells, 3),
-              seed: int('seed', f.seed, 0),
+              maxCells: intFlag('metrics-cells', f.metricsCells, 3),
+              seed: intFlag('seed', f.seed, 0),
             });
             const rows = embeddingMetricsRows(m, f.labelKey);
             writeFileAtomic(join(f.evalDir, 'embedding_metrics.csv'), 'metric,label,value\n' + rows.map((r) => `${r.metric},${r.label},${r.value}`).join('\n') + '\n');

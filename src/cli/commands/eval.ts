@@ -1,13 +1,10 @@
 import type { Command } from 'commander';
-import { ScmixError } from '../../errors.js';
 import { evaluateModelOnFile, type ReconstructionProgress } from '../../eval/reconstruction/index.js';
+import { intFlag } from '../flags.js';
 import { createProgress, type Progress } from '../progress.js';
 
-const int = (name: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new ScmixError('CONFIG_INVALID', `--${name} must be an integer >= ${min}, got '${v}'`);
-  return n;
-};
+/** A commander option parser for an integer flag. */
+const int = (name: string, min: number) => (v: string) => intFlag(name, v, min);
 
 /** `scmix eval`: the study's LDVAE reconstruction metric for one model on one eval set. */
 export function register(program: Command): void {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ScmixError } from '../../errors.js';
 import { loadGeneformerDictionaries, tokenizeH5ad, type TokenizeProgress } from '../../models/geneformer/index.js';
+import { intFlag } from '../flags.js';
 import { createProgress, type Progress } from '../progress.js';
 
 interface Flags {
@@ -19,13 +20,6 @@ interface Flags {
   minCells: string;
   overwrite?: boolean;
   json?: boolean;
-}
-
-function intFlag(name: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new ScmixError('CONFIG_INVALID', `--${name} must be an integer >= ${min}, got '${v}'`);
-  return n;
 }
 
 export function register(program: Command): void {

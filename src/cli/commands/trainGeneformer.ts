@@ -5,6 +5,7 @@ import { ScmixError } from '../../errors.js';
 import { createBackend } from '../../engine/index.js';
 import { openTokenDataset } from '../../models/geneformer/index.js';
 import { GENEFORMER_PRESETS, GeneformerConfig, trainGeneformer, type GeneformerConfigInput } from '../../models/geneformer/index.js';
+import { intFlag } from '../flags.js';
 import { createProgress, type Progress } from '../progress.js';
 
 interface Flags {
@@ -25,13 +26,6 @@ interface Flags {
   resume?: boolean;
   overwrite?: boolean;
   json?: boolean;
-}
-
-function intFlag(name: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new ScmixError('CONFIG_INVALID', `--${name} must be an integer >= ${min}, got '${v}'`);
-  return n;
 }
 
 function numFlag(name: string, v: string | undefined): number | undefined {

@@ -4,7 +4,10 @@
  */
 import { hashUniform } from '../../data/rng.js';
 import type { Backend, BinaryOp, CsrView, F32, I32, UnaryOp } from '../backend.js';
-import { badOp, checkTransposeCsr, dims, need, needCsr } from './checks.js';
+import {
+  badOp, checkAddRowVector, checkAdamStep, checkAxpby, checkBinary, checkDropout, checkFill, checkGemm, checkSpmm, checkSpmmT, checkSum, checkSumRows,
+  checkTransposeCsr, checkUnary, checkUnaryBackward,
+} from './checks.js';
 import * as nn from './referenceNn.js';
 import { digamma, gelu, geluGrad, lgamma, sigmoid, softplus, trigamma } from './special.js';
 
@@ -102,10 +105,7 @@ export function referenceBackend(): Backend {
     memoryStats: () => ({ allocatedBytes: allocated, peakBytes: peak, heapBytes: allocated }),
 
     gemm(transA, transB, M, N, K, alpha, A, B, beta, C) {
-      dims('gemm', { M, N, K });
-      need('gemm', 'A', A, M * K);
-      need('gemm', 'B', B, K * N);
-      need('gemm', 'C', C, M * N);
+      checkGemm(M, N, K, A, B, C);
       for (let i = 0; i < M; i++) {
         for (let j = 0; j < N; j++) {
           let acc = 0;
@@ -121,14 +121,12 @@ export function referenceBackend(): Backend {
     },
 
     addRowVector(M, N, X, bias) {
-      need('addRowVector', 'X', X, M * N);
-      need('addRowVector', 'bias', bias, N);
+      checkAddRowVector(M, N, X, bias);
       for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) X[i * N + j] += bias[j];
     },
 
     sumRows(M, N, X, beta, out) {
-      need('sumRows', 'X', X, M * N);
-      need('sumRows', 'out', out, N);
+      checkSumRows(M, N, X, out);
       for (let j = 0; j < N; j++) {
         let acc = 0;
         for (let i = 0; i < M; i++) acc += X[i * N + j];
@@ -137,9 +135,7 @@ export function referenceBackend(): Backend {
     },
 
     spmm(A, N, B, beta, C, valueOp = 'identity') {
-      needCsr('spmm', A, A.nRows, A.nCols);
-      need('spmm', 'B', B, A.nCols * N);
-      need('spmm', 'C', C, A.nRows * N);
+      checkSpmm(A, N, B, C);
       const acc = new Float64Array(N);
       for (let i = 0; i < A.nRows; i++) {
         acc.fill(0);
@@ -153,9 +149,7 @@ export function referenceBackend(): Backend {
     },
 
     spmmT(A, N, D, beta, C, valueOp = 'identity') {
-      needCsr('spmmT', A, A.nRows, A.nCols);
-      need('spmmT', 'D', D, A.nRows * N);
-      need('spmmT', 'C', C, A.nCols * N);
+      checkSpmmT(A, N, D, C);
       const acc = new Float64Array(A.nCols * N);
       for (let i = 0; i < A.nRows; i++) {
         for (let p = A.indptr[i]; p < A.indptr[i + 1]; p++) {
@@ -190,41 +184,32 @@ export function referenceBackend(): Backend {
     },
 
     unary(op, n, x, out) {
-      need('unary', 'x', x, n);
-      need('unary', 'out', out, n);
+      checkUnary(n, x, out);
       for (let i = 0; i < n; i++) out[i] = unaryValue(op, x[i]);
     },
 
     binary(op, n, a, b, out) {
-      need('binary', 'a', a, n);
-      need('binary', 'b', b, n);
-      need('binary', 'out', out, n);
+      checkBinary(n, a, b, out);
       for (let i = 0; i < n; i++) out[i] = binaryValue(op, a[i], b[i]);
     },
 
     axpby(n, a, x, b, y, out) {
-      need('axpby', 'x', x, n);
-      need('axpby', 'y', y, n);
-      need('axpby', 'out', out, n);
+      checkAxpby(n, x, y, out);
       for (let i = 0; i < n; i++) out[i] = a * x[i] + b * y[i];
     },
 
     fill(n, value, out) {
-      need('fill', 'out', out, n);
+      checkFill(n, out);
       out.fill(value, 0, n);
     },
 
     unaryBackward(op, n, x, dy, dx) {
-      need('unaryBackward', 'x', x, n);
-      need('unaryBackward', 'dy', dy, n);
-      need('unaryBackward', 'dx', dx, n);
+      checkUnaryBackward(n, x, dy, dx);
       for (let i = 0; i < n; i++) dx[i] = dy[i] * unaryDerivative(op, x[i]);
     },
 
     dropout(n, p, seed, offset, x, out, mask) {
-      need('dropout', 'x', x, n);
-      need('dropout', 'out', out, n);
-      if (mask) need('dropout', 'mask', mask, n);
+      checkDropout(n, x, out, mask);
       const scale = dropoutScale(p);
       for (let i = 0; i < n; i++) {
         const keep = hashUniform(seed, offset + i) >= p;
@@ -234,14 +219,14 @@ export function referenceBackend(): Backend {
     },
 
     sum(n, x) {
-      need('sum', 'x', x, n);
+      checkSum('sum', n, x);
       let acc = 0;
       for (let i = 0; i < n; i++) acc += x[i];
       return acc;
     },
 
     sumSquares(n, x) {
-      need('sumSquares', 'x', x, n);
+      checkSum('sumSquares', n, x);
       let acc = 0;
       for (let i = 0; i < n; i++) acc += x[i] * x[i];
       return acc;
@@ -254,7 +239,7 @@ export function referenceBackend(): Backend {
     },
 
     adamStep(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
-      for (const [k, a] of [['param', param], ['grad', grad], ['m', m], ['v', v]] as const) need('adamStep', k, a, n);
+      checkAdamStep(n, param, grad, m, v);
       // Same operation order as torch.optim.Adam/AdamW (single-tensor path).
       const bc1 = 1 - Math.pow(beta1, step);
       const bc2 = 1 - Math.pow(beta2, step);

@@ -4,15 +4,11 @@
  * one length-T score row per query (never T x T), like the tiled kernels it defines.
  */
 import type { Backend } from '../backend.js';
-import { dims, need } from './checks.js';
+import { checkAttentionBackward, checkAttentionForward } from './checks.js';
 
 export const referenceAttentionKernels: Pick<Backend, 'attentionForward' | 'attentionBackward'> = {
   attentionForward(B, T, H, Dh, q, k, v, lengths, scale, out, lse) {
-    dims('attentionForward', { B, T, H, Dh });
-    const n = B * T * H * Dh;
-    for (const [name, a] of [['q', q], ['k', k], ['v', v], ['out', out]] as const) need('attentionForward', name, a, n);
-    need('attentionForward', 'lengths', lengths, B);
-    need('attentionForward', 'lse', lse, B * H * T);
+    checkAttentionForward(B, T, H, Dh, q, k, v, lengths, out, lse);
     const at = (b: number, t: number, h: number) => ((b * T + t) * H + h) * Dh;
     const s = new Float64Array(T);
     const o = new Float64Array(Dh);
@@ -46,11 +42,7 @@ export const referenceAttentionKernels: Pick<Backend, 'attentionForward' | 'atte
   },
 
   attentionBackward(B, T, H, Dh, q, k, v, lengths, scale, out, lse, dout, dq, dk, dv) {
-    dims('attentionBackward', { B, T, H, Dh });
-    const n = B * T * H * Dh;
-    for (const [name, a] of [['q', q], ['k', k], ['v', v], ['out', out], ['dout', dout], ['dq', dq], ['dk', dk], ['dv', dv]] as const) {
-      need('attentionBackward', name, a, n);
-    }
+    checkAttentionBackward(B, T, H, Dh, q, k, v, lengths, out, lse, dout, dq, dk, dv);
     const at = (b: number, t: number, h: number) => ((b * T + t) * H + h) * Dh;
     const gq = new Float64Array(T * Dh);
     const gk = new Float64Array(T * Dh);

@@ -4,7 +4,10 @@
  */
 import { ScmixError } from '../../errors.js';
 import type { Backend } from '../backend.js';
-import { dims, need, needCsr, checkNbLossRows, checkLinearBatchNormFold } from './checks.js';
+import {
+  checkBatchNormBackward, checkBatchNormForward, checkBatchNormInference, checkCrossEntropyRows, checkGatherRows, checkLayerNormBackward, checkLayerNormForward,
+  checkLinearBatchNormFold, checkNbLossRows, checkScatterAddRows, checkSoftmaxRows, checkSoftmaxRowsBackward,
+} from './checks.js';
 import { referenceAttentionKernels } from './referenceAttention.js';
 import { digamma, lgamma } from './special.js';
 
@@ -18,9 +21,7 @@ export const NB_EPS = 1e-8;
 
 export const referenceNnKernels: NnKernels = {
   batchNormForward(M, N, x, gamma, beta, eps, out, mean, invStd) {
-    need('batchNormForward', 'x', x, M * N);
-    need('batchNormForward', 'out', out, M * N);
-    for (const [k, a] of [['gamma', gamma], ['beta', beta], ['mean', mean], ['invStd', invStd]] as const) need('batchNormForward', k, a, N);
+    checkBatchNormForward(M, N, x, gamma, beta, out, mean, invStd);
     for (let j = 0; j < N; j++) {
       let s = 0;
       for (let i = 0; i < M; i++) s += x[i * N + j];
@@ -56,8 +57,7 @@ export const referenceNnKernels: NnKernels = {
   },
 
   batchNormInference(M, N, x, gamma, beta, runningMean, runningVar, eps, out) {
-    need('batchNormInference', 'x', x, M * N);
-    need('batchNormInference', 'out', out, M * N);
+    checkBatchNormInference(M, N, x, gamma, beta, runningMean, runningVar, out);
     for (let j = 0; j < N; j++) {
       const is = 1 / Math.sqrt(runningVar[j] + eps);
       for (let i = 0; i < M; i++) out[i * N + j] = gamma[j] * (x[i * N + j] - runningMean[j]) * is + beta[j];
@@ -65,7 +65,7 @@ export const referenceNnKernels: NnKernels = {
   },
 
   batchNormBackward(M, N, x, dy, gamma, mean, invStd, dx, dgamma, dbeta) {
-    for (const [k, a] of [['x', x], ['dy', dy], ['dx', dx]] as const) need('batchNormBackward', k, a, M * N);
+    checkBatchNormBackward(M, N, x, dy, gamma, mean, invStd, dx, dgamma, dbeta);
     for (let j = 0; j < N; j++) {
       let sdy = 0;
       let sdyx = 0;
@@ -85,10 +85,7 @@ export const referenceNnKernels: NnKernels = {
   },
 
   layerNormForward(M, N, x, gamma, beta, eps, out, mean, invStd) {
-    need('layerNormForward', 'x', x, M * N);
-    need('layerNormForward', 'out', out, M * N);
-    need('layerNormForward', 'mean', mean, M);
-    need('layerNormForward', 'invStd', invStd, M);
+    checkLayerNormForward(M, N, x, gamma, beta, out, mean, invStd);
     for (let i = 0; i < M; i++) {
       let s = 0;
       for (let j = 0; j < N; j++) s += x[i * N + j];
@@ -103,7 +100,7 @@ export const referenceNnKernels: NnKernels = {
   },
 
   layerNormBackward(M, N, x, dy, gamma, mean, invStd, dx, dgamma, dbeta) {
-    for (const [k, a] of [['x', x], ['dy', dy], ['dx', dx]] as const) need('layerNormBackward', k, a, M * N);
+    checkLayerNormBackward(M, N, x, dy, mean, invStd, dx);
     const dg = new Float64Array(N);
     const db = new Float64Array(N);
     for (let i = 0; i < M; i++) {
@@ -129,8 +126,7 @@ export const referenceNnKernels: NnKernels = {
   },
 
   softmaxRows(M, N, x, out) {
-    need('softmaxRows', 'x', x, M * N);
-    need('softmaxRows', 'out', out, M * N);
+    checkSoftmaxRows('softmaxRows', M, N, x, out);
     const row = new Float64Array(N);
     for (let i = 0; i < M; i++) {
       softmaxInto(x, i * N, N, row);
@@ -139,8 +135,7 @@ export const referenceNnKernels: NnKernels = {
   },
 
   logSoftmaxRows(M, N, x, out) {
-    need('logSoftmaxRows', 'x', x, M * N);
-    need('logSoftmaxRows', 'out', out, M * N);
+    checkSoftmaxRows('logSoftmaxRows', M, N, x, out);
     for (let i = 0; i < M; i++) {
       const lse = logSumExp(x, i * N, N);
       for (let j = 0; j < N; j++) out[i * N + j] = x[i * N + j] - lse;
@@ -148,7 +143,7 @@ export const referenceNnKernels: NnKernels = {
   },
 
   softmaxRowsBackward(M, N, y, dy, dx) {
-    for (const [k, a] of [['y', y], ['dy', dy], ['dx', dx]] as const) need('softmaxRowsBackward', k, a, M * N);
+    checkSoftmaxRowsBackward(M, N, y, dy, dx);
     for (let i = 0; i < M; i++) {
       let s = 0;
       for (let j = 0; j < N; j++) s += dy[i * N + j] * y[i * N + j];
@@ -157,9 +152,7 @@ export const referenceNnKernels: NnKernels = {
   },
 
   crossEntropyRows(M, N, logits, targets, gradScale, dlogits) {
-    need('crossEntropyRows', 'logits', logits, M * N);
-    need('crossEntropyRows', 'targets', targets, M);
-    need('crossEntropyRows', 'dlogits', dlogits, M * N);
+    checkCrossEntropyRows(M, N, logits, targets, dlogits);
     let total = 0;
     let count = 0;
     for (let i = 0; i < M; i++) {
@@ -182,23 +175,17 @@ export const referenceNnKernels: NnKernels = {
   },
 
   gatherRows(n, D, table, ids, out) {
-    need('gatherRows', 'ids', ids, n);
-    need('gatherRows', 'out', out, n * D);
-    const rows = D > 0 ? Math.floor(table.length / D) : 0;
+    checkGatherRows(n, D, table, ids, out);
     for (let i = 0; i < n; i++) {
       const r = ids[i];
-      if (r < 0 || r >= rows) throw new ScmixError('INPUT_VALUE', `gatherRows: id ${r} at ${i} is outside 0..${rows - 1}`);
       for (let d = 0; d < D; d++) out[i * D + d] = table[r * D + d];
     }
   },
 
   scatterAddRows(n, D, dout, ids, dtable) {
-    need('scatterAddRows', 'ids', ids, n);
-    need('scatterAddRows', 'dout', dout, n * D);
-    const rows = D > 0 ? Math.floor(dtable.length / D) : 0;
+    checkScatterAddRows(n, D, dout, ids, dtable);
     for (let i = 0; i < n; i++) {
       const r = ids[i];
-      if (r < 0 || r >= rows) throw new ScmixError('INPUT_VALUE', `scatterAddRows: id ${r} at ${i} is outside 0..${rows - 1}`);
       for (let d = 0; d < D; d++) dtable[r * D + d] += dout[i * D + d];
     }
   },

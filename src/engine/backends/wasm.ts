@@ -5,11 +5,13 @@
  */
 import { WA } from './wasmApi.js';
 import { availableParallelism } from 'node:os';
-import { ScmixError } from '../../errors.js';
 import type { Backend, F32, I32, UnaryOp } from '../backend.js';
 import { createPool, type Pool } from '../pool/index.js';
 import { createArena } from './arena.js';
-import { checkTransposeCsr, dims, need, needCsr } from './checks.js';
+import {
+  badOp, checkAddRowVector, checkAdamStep, checkAdamSteps, checkAxpby, checkBinary, checkDropout, checkFill, checkGemm, checkSpmm, checkSpmmAdam, checkSpmmT,
+  checkSum, checkSumRows, checkTransposeCsr, checkUnary, checkUnaryBackward,
+} from './checks.js';
 import { dropoutScale } from './reference.js';
 import { loadKernelModule } from './wasmModule.js';
 import { type RowWeights, wasmNnKernels } from './wasmNn.js';
@@ -167,7 +169,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const ELEM = 32768;
   const sumImpl = (n: number, x: F32, squares: number): number =>
     call(() => {
-      need(squares ? 'sumSquares' : 'sum', 'x', x, n);
+      checkSum(squares ? 'sumSquares' : 'sum', n, x);
       const chunks = Math.ceil(n / SUM_CHUNK);
       if (chunks === 0) return 0;
       const parts = temp('sum', chunks * 8);
@@ -197,10 +199,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     memoryStats: () => arena.stats(),
 
     gemm(transA, transB, M, N, K, alpha, A, B, beta, C) {
-      dims('gemm', { M, N, K });
-      need('gemm', 'A', A, M * K);
-      need('gemm', 'B', B, K * N);
-      need('gemm', 'C', C, M * N);
+      checkGemm(M, N, K, A, B, C);
       if (M === 0 || N === 0) return;
       call(() => {
         const pa = inp(A), pb = inp(B), pc = outp(C);
@@ -218,8 +217,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     addRowVector(M, N, X, bias) {
-      need('addRowVector', 'X', X, M * N);
-      need('addRowVector', 'bias', bias, N);
+      checkAddRowVector(M, N, X, bias);
       call(() => {
         const px = outp(X), pb = inp(bias);
         par('addRowVector', M, Math.ceil(ELEM / Math.max(1, N)), (lo, hi) => [N, px, pb, lo, hi]);
@@ -227,8 +225,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     sumRows(M, N, X, beta, out) {
-      need('sumRows', 'X', X, M * N);
-      need('sumRows', 'out', out, N);
+      checkSumRows(M, N, X, out);
       call(() => {
         const px = inp(X), po = outp(out);
         const sc = scratch(N * 8);
@@ -237,9 +234,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     spmm(A, N, B, beta, C, valueOp = 'identity') {
-      needCsr('spmm', A, A.nRows, A.nCols);
-      need('spmm', 'B', B, A.nCols * N);
-      need('spmm', 'C', C, A.nRows * N);
+      checkSpmm(A, N, B, C);
       call(() => {
         const ip = inp(A.indptr), ix = inp(A.indices), vv = inp(A.values), pb = inp(B), pc = outp(C);
         const nnz = A.indptr[A.nRows] - A.indptr[0];
@@ -257,9 +252,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     // than the row-wise one, whose four-nonzero folds load and store each output vector once per
     // four; and each thread building the CSC of its own columns, which cost more CPU than it saved.)
     spmmT(A, N, D, beta, C, valueOp = 'identity') {
-      needCsr('spmmT', A, A.nRows, A.nCols);
-      need('spmmT', 'D', D, A.nRows * N);
-      need('spmmT', 'C', C, A.nCols * N);
+      checkSpmmT(A, N, D, C);
       call(() => {
         const ip = inp(A.indptr), ix = inp(A.indices), vv = inp(A.values), pd = inp(D), pc = outp(C);
         const nnz = A.indptr[A.nRows] - A.indptr[0];
@@ -271,9 +264,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     spmmAdam(A, N, D, param, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step, grad) {
-      needCsr('spmmAdam', A, A.nRows, A.nCols);
-      need('spmmAdam', 'D', D, A.nCols * N);
-      for (const [k, a] of [['param', param], ['m', m], ['v', v], ...(grad ? [['grad', grad] as const] : [])] as const) need('spmmAdam', k, a, A.nRows * N);
+      checkSpmmAdam(A, N, D, param, m, v, grad);
       call(() => {
         const ip = inp(A.indptr), ix = inp(A.indices), vv = inp(A.values), pd = inp(D);
         const pp = outp(param), pm = outp(m), pv = outp(v), pg = outp(grad);
@@ -307,10 +298,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     unary(op, n, x, out) {
-      need('unary', 'x', x, n);
-      need('unary', 'out', out, n);
+      checkUnary(n, x, out);
       const code = UNARY_OPS[op];
-      if (code === undefined) throw new ScmixError('INTERNAL', `unary: unsupported op '${op}'`);
+      if (code === undefined) badOp('unary', op);
       call(() => {
         const px = inp(x), po = outp(out);
         const min = code >= 14 ? 4096 : code >= 9 || code <= 3 ? ELEM : ELEM * 4;
@@ -319,11 +309,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     binary(op, n, a, b, out) {
-      need('binary', 'a', a, n);
-      need('binary', 'b', b, n);
-      need('binary', 'out', out, n);
+      checkBinary(n, a, b, out);
       const code = BINARY_OPS[op];
-      if (code === undefined) throw new ScmixError('INTERNAL', `binary: unsupported op '${op}'`);
+      if (code === undefined) badOp('binary', op);
       call(() => {
         const pa = inp(a), pb = inp(b), po = outp(out);
         par('binary', n, ELEM * 4, (lo, hi) => [code, pa, pb, po, lo, hi], 4);
@@ -331,9 +319,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     axpby(n, a, x, b, y, out) {
-      need('axpby', 'x', x, n);
-      need('axpby', 'y', y, n);
-      need('axpby', 'out', out, n);
+      checkAxpby(n, x, y, out);
       call(() => {
         const px = inp(x), py = y === out ? outp(y) : inp(y), po = y === out ? py : outp(out);
         par('axpby', n, ELEM * 4, (lo, hi) => [a, px, b, py, po, lo, hi], 4);
@@ -341,7 +327,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     fill(n, value, out) {
-      need('fill', 'out', out, n);
+      checkFill(n, out);
       call(() => {
         const po = outp(out);
         par('fill', n, ELEM * 8, (lo, hi) => [value, po, lo, hi], 4);
@@ -349,11 +335,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     unaryBackward(op, n, x, dy, dx) {
-      need('unaryBackward', 'x', x, n);
-      need('unaryBackward', 'dy', dy, n);
-      need('unaryBackward', 'dx', dx, n);
+      checkUnaryBackward(n, x, dy, dx);
       const code = UNARY_OPS[op];
-      if (code === undefined) throw new ScmixError('INTERNAL', `unaryBackward: unsupported op '${op}'`);
+      if (code === undefined) badOp('unaryBackward', op);
       call(() => {
         const px = inp(x), pdy = dy === dx ? outp(dy) : inp(dy), pdx = dy === dx ? pdy : outp(dx);
         par('unaryBackward', n, code >= 14 ? 4096 : ELEM, (lo, hi) => [code, px, pdy, pdx, lo, hi], 4);
@@ -361,9 +345,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     dropout(n, p, seed, offset, x, out, mask) {
-      need('dropout', 'x', x, n);
-      need('dropout', 'out', out, n);
-      if (mask) need('dropout', 'mask', mask, n);
+      checkDropout(n, x, out, mask);
       call(() => {
         const px = x === out ? outp(x) : inp(x), po = x === out ? px : outp(out), pm = outp(mask);
         par('dropout', n, ELEM, (lo, hi) => [p, seed, offset, dropoutScale(p), px, po, pm, lo, hi], 4);
@@ -376,7 +358,7 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     ...wasmNnKernels({ par, call, inp, outp, scratch: (b) => ({ base: scratch(b), stride: () => scratchStride }), temp, buf, T, attnScratch: (Dh) => ex.attentionScratchBytes(Dh), lfTable, lfN: LFACT_N }),
 
     adamStep(n, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
-      for (const [k, a] of [['param', param], ['grad', grad], ['m', m], ['v', v]] as const) need('adamStep', k, a, n);
+      checkAdamStep(n, param, grad, m, v);
       call(() => {
         const pp = outp(param), pg = inp(grad), pm = outp(m), pv = outp(v);
         const hyper = adamScalars(lr, beta1, beta2, eps, weightDecay, decoupled, step);
@@ -385,11 +367,9 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
     },
 
     adamSteps(tensors, lr, beta1, beta2, eps, weightDecay, decoupled, step) {
+      checkAdamSteps(tensors);
       let total = 0;
-      for (const t of tensors) {
-        for (const [k, a] of [['param', t.param], ['grad', t.grad], ['m', t.m], ['v', t.v]] as const) need('adamSteps', k, a, t.param.length);
-        total += t.param.length;
-      }
+      for (const t of tensors) total += t.param.length;
       if (total === 0) return;
       call(() => {
         const table = temp('adamSteps', tensors.length * 20);

@@ -4,7 +4,10 @@
  */
 import { ScmixError } from '../../errors.js';
 import type { Backend, F32, I32 } from '../backend.js';
-import { dims, need, needCsr, checkNbLossRows, checkLinearBatchNormFold } from './checks.js';
+import {
+  checkAttentionBackward, checkAttentionForward, checkBatchNormBackward, checkBatchNormForward, checkBatchNormInference, checkCrossEntropyRows, checkGatherRows,
+  checkLayerNormBackward, checkLayerNormForward, checkLinearBatchNormFold, checkNbLossRows, checkScatterAddRows, checkSoftmaxRows, checkSoftmaxRowsBackward,
+} from './checks.js';
 
 type Arr = F32 | I32;
 
@@ -47,9 +50,7 @@ export function wasmNnKernels(c: NnContext): NnKernels {
   return {
     // Column statistics: threads own column ranges.
     batchNormForward(M, N, x, gamma, beta, eps, out, mean, invStd) {
-      need('batchNormForward', 'x', x, M * N);
-      need('batchNormForward', 'out', out, M * N);
-      for (const [k, a] of [['gamma', gamma], ['beta', beta], ['mean', mean], ['invStd', invStd]] as const) need('batchNormForward', k, a, N);
+      checkBatchNormForward(M, N, x, gamma, beta, out, mean, invStd);
       call(() => {
         const px = inp(x), pg = inp(gamma), pb = inp(beta), po = outp(out), pm = outp(mean), pi = outp(invStd);
         const s = c.scratch(N * 16);
@@ -57,17 +58,14 @@ export function wasmNnKernels(c: NnContext): NnKernels {
       });
     },
     batchNormInference(M, N, x, gamma, beta, runningMean, runningVar, eps, out) {
-      need('batchNormInference', 'x', x, M * N);
-      need('batchNormInference', 'out', out, M * N);
-      for (const [k, a] of [['gamma', gamma], ['beta', beta], ['runningMean', runningMean], ['runningVar', runningVar]] as const) need('batchNormInference', k, a, N);
+      checkBatchNormInference(M, N, x, gamma, beta, runningMean, runningVar, out);
       call(() => {
         const px = inp(x), pg = inp(gamma), pb = inp(beta), prm = inp(runningMean), prv = inp(runningVar), po = outp(out);
         par('batchNormInference', N, colsMin(M), (lo, hi) => [M, N, px, pg, pb, prm, prv, eps, po, lo, hi]);
       });
     },
     batchNormBackward(M, N, x, dy, gamma, mean, invStd, dx, dgamma, dbeta) {
-      for (const [k, a] of [['x', x], ['dy', dy], ['dx', dx]] as const) need('batchNormBackward', k, a, M * N);
-      for (const [k, a] of [['gamma', gamma], ['mean', mean], ['invStd', invStd], ['dgamma', dgamma], ['dbeta', dbeta]] as const) need('batchNormBackward', k, a, N);
+      checkBatchNormBackward(M, N, x, dy, gamma, mean, invStd, dx, dgamma, dbeta);
       call(() => {
         const px = inp(x), pdy = inp(dy), pg = inp(gamma), pm = inp(mean), pi = inp(invStd), pdx = outp(dx), pdg = outp(dgamma), pdb = outp(dbeta);
         const s = c.scratch(N * 28 + 64);
@@ -86,21 +84,14 @@ export function wasmNnKernels(c: NnContext): NnKernels {
     },
     // Rows split for the forward and dx; dgamma/dbeta are column sums over all rows (columns split).
     layerNormForward(M, N, x, gamma, beta, eps, out, mean, invStd) {
-      need('layerNormForward', 'x', x, M * N);
-      need('layerNormForward', 'out', out, M * N);
-      need('layerNormForward', 'gamma', gamma, N);
-      need('layerNormForward', 'beta', beta, N);
-      need('layerNormForward', 'mean', mean, M);
-      need('layerNormForward', 'invStd', invStd, M);
+      checkLayerNormForward(M, N, x, gamma, beta, out, mean, invStd);
       call(() => {
         const px = inp(x), pg = inp(gamma), pb = inp(beta), po = outp(out), pm = outp(mean), pi = outp(invStd);
         par('layerNormForward', M, rowsMin(N), (lo, hi) => [N, px, pg, pb, eps, po, pm, pi, lo, hi]);
       });
     },
     layerNormBackward(M, N, x, dy, gamma, mean, invStd, dx, dgamma, dbeta) {
-      for (const [k, a] of [['x', x], ['dy', dy], ['dx', dx]] as const) need('layerNormBackward', k, a, M * N);
-      need('layerNormBackward', 'mean', mean, M);
-      need('layerNormBackward', 'invStd', invStd, M);
+      checkLayerNormBackward(M, N, x, dy, mean, invStd, dx);
       call(() => {
         const px = inp(x), pdy = inp(dy), pg = inp(gamma), pm = inp(mean), pi = inp(invStd), pdx = outp(dx), pdg = outp(dgamma), pdb = outp(dbeta);
         par('layerNormBackwardDx', M, rowsMin(N), (lo, hi) => [N, px, pdy, pg, pm, pi, pdx, lo, hi]);
@@ -109,32 +100,28 @@ export function wasmNnKernels(c: NnContext): NnKernels {
       });
     },
     softmaxRows(M, N, x, out) {
-      need('softmaxRows', 'x', x, M * N);
-      need('softmaxRows', 'out', out, M * N);
+      checkSoftmaxRows('softmaxRows', M, N, x, out);
       call(() => {
         const px = x === out ? outp(x) : inp(x), po = x === out ? px : outp(out);
         par('softmaxRows', M, rowsMin(N), (lo, hi) => [N, px, po, lo, hi]);
       });
     },
     logSoftmaxRows(M, N, x, out) {
-      need('logSoftmaxRows', 'x', x, M * N);
-      need('logSoftmaxRows', 'out', out, M * N);
+      checkSoftmaxRows('logSoftmaxRows', M, N, x, out);
       call(() => {
         const px = x === out ? outp(x) : inp(x), po = x === out ? px : outp(out);
         par('logSoftmaxRows', M, rowsMin(N), (lo, hi) => [N, px, po, lo, hi]);
       });
     },
     softmaxRowsBackward(M, N, y, dy, dx) {
-      for (const [k, a] of [['y', y], ['dy', dy], ['dx', dx]] as const) need('softmaxRowsBackward', k, a, M * N);
+      checkSoftmaxRowsBackward(M, N, y, dy, dx);
       call(() => {
         const py = inp(y), pdy = dy === dx ? outp(dy) : inp(dy), pdx = dy === dx ? pdy : outp(dx);
         par('softmaxRowsBackward', M, rowsMin(N), (lo, hi) => [N, py, pdy, pdx, lo, hi]);
       });
     },
     crossEntropyRows(M, N, logits, targets, gradScale, dlogits) {
-      need('crossEntropyRows', 'logits', logits, M * N);
-      need('crossEntropyRows', 'targets', targets, M);
-      need('crossEntropyRows', 'dlogits', dlogits, M * N);
+      checkCrossEntropyRows(M, N, logits, targets, dlogits);
       return call(() => {
         const pl = inp(logits), pt = inp(targets), pd = outp(dlogits);
         const loss = c.temp('ce', M * 8);
@@ -153,9 +140,7 @@ export function wasmNnKernels(c: NnContext): NnKernels {
       });
     },
     gatherRows(n, D, table, ids, out) {
-      need('gatherRows', 'ids', ids, n);
-      need('gatherRows', 'out', out, n * D);
-      checkIds('gatherRows', n, ids, D > 0 ? Math.floor(table.length / D) : 0);
+      checkGatherRows(n, D, table, ids, out);
       call(() => {
         const pt = inp(table), pi = inp(ids), po = outp(out);
         par('gatherRows', n, rowsMin(D), (lo, hi) => [D, pt, pi, po, lo, hi]);
@@ -163,20 +148,14 @@ export function wasmNnKernels(c: NnContext): NnKernels {
     },
     // Threads own column ranges of the table, so repeated ids never race and order is fixed.
     scatterAddRows(n, D, dout, ids, dtable) {
-      need('scatterAddRows', 'ids', ids, n);
-      need('scatterAddRows', 'dout', dout, n * D);
-      checkIds('scatterAddRows', n, ids, D > 0 ? Math.floor(dtable.length / D) : 0);
+      checkScatterAddRows(n, D, dout, ids, dtable);
       call(() => {
         const pd = inp(dout), pi = inp(ids), pt = outp(dtable);
         par('scatterAddRows', D, n * D < 65536 ? D : 16, (lo, hi) => [n, D, pd, pi, pt, lo, hi], 4);
       });
     },
     attentionForward(B, T, H, Dh, q, k, v, lengths, scale, out, lse) {
-      dims('attentionForward', { B, T, H, Dh });
-      const n = B * T * H * Dh;
-      for (const [name, a] of [['q', q], ['k', k], ['v', v], ['out', out]] as const) need('attentionForward', name, a, n);
-      need('attentionForward', 'lengths', lengths, B);
-      need('attentionForward', 'lse', lse, B * H * T);
+      checkAttentionForward(B, T, H, Dh, q, k, v, lengths, out, lse);
       call(() => {
         const pq = inp(q), pk = inp(k), pv = inp(v), pl = inp(lengths), po = outp(out), ps = outp(lse);
         const s = c.scratch(c.attnScratch(Dh));
@@ -187,13 +166,7 @@ export function wasmNnKernels(c: NnContext): NnKernels {
     // Three passes: D = rowsum(dout * out); dq over query blocks; dk, dv over key blocks. Each
     // thread owns its output rows, so there are no races, at the cost of recomputing scores twice.
     attentionBackward(B, T, H, Dh, q, k, v, lengths, scale, out, lse, dout, dq, dk, dv) {
-      dims('attentionBackward', { B, T, H, Dh });
-      const n = B * T * H * Dh;
-      for (const [name, a] of [['q', q], ['k', k], ['v', v], ['out', out], ['dout', dout], ['dq', dq], ['dk', dk], ['dv', dv]] as const) {
-        need('attentionBackward', name, a, n);
-      }
-      need('attentionBackward', 'lengths', lengths, B);
-      need('attentionBackward', 'lse', lse, B * H * T);
+      checkAttentionBackward(B, T, H, Dh, q, k, v, lengths, out, lse, dout, dq, dk, dv);
       call(() => {
         const pq = inp(q), pk = inp(k), pv = inp(v), pl = inp(lengths), po = inp(out), ps = inp(lse), pg = inp(dout);
         const pdq = outp(dq), pdk = outp(dk), pdv = outp(dv);
@@ -230,11 +203,4 @@ export function wasmNnKernels(c: NnContext): NnKernels {
       });
     },
   };
-}
-
-function checkIds(kernel: string, n: number, ids: I32, rows: number): void {
-  for (let i = 0; i < n; i++) {
-    const r = ids[i];
-    if (r < 0 || r >= rows) throw new ScmixError('INPUT_VALUE', `${kernel}: id ${r} at ${i} is outside 0..${rows - 1}`);
-  }
 }

@@ -4,7 +4,7 @@
  * Scott's bandwidth) of the joined rows of up to 100 sampled cells, drawn as a density image (SVG).
  */
 import { Rng } from '../../data/index.js';
-import type { RankingRow } from './rankPredictionEval.js';
+import { centredSums, type RankingRow } from './rankPredictionEval.js';
 
 /**
  * scipy.stats.gaussian_kde(np.vstack([x, y]))(points) with bw_method 'scott': kernel covariance =
@@ -14,22 +14,7 @@ import type { RankingRow } from './rankPredictionEval.js';
 export function kde2d(x: ArrayLike<number>, y: ArrayLike<number>, gx: ArrayLike<number>, gy: ArrayLike<number>): Float64Array | null {
   const n = x.length;
   if (n < 2) return null;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += x[i];
-    my += y[i];
-  }
-  mx /= n;
-  my /= n;
-  let sxx = 0;
-  let syy = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    sxx += (x[i] - mx) ** 2;
-    syy += (y[i] - my) ** 2;
-    sxy += (x[i] - mx) * (y[i] - my);
-  }
+  const { sxx, syy, sxy } = centredSums(x, y);
   const f2 = Math.pow(n, -2 / 6); // Scott factor n^(-1/(d+4)), squared, d = 2
   const a = (sxx / (n - 1)) * f2;
   const d = (syy / (n - 1)) * f2;

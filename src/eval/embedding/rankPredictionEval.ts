@@ -166,8 +166,18 @@ function score(j: number, L: number): number {
  * metric's `pearson` follows the study's row-wise form (sxy / (sqrt(sxx) * sqrt(syy))) instead.
  */
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  if (x.length < 2) return NaN;
+  const { sxx, syy, sxy } = centredSums(x, y);
+  if (sxx === 0 || syy === 0) return NaN;
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/**
+ * Centred sums of squares and cross-products of paired samples (two passes, float64): the rank
+ * Pearson and the rank KDE's bandwidth (rankKde.ts) are both built on them.
+ */
+export function centredSums(x: ArrayLike<number>, y: ArrayLike<number>): { sxx: number; syy: number; sxy: number } {
   const n = x.length;
-  if (n < 2) return NaN;
   let mx = 0;
   let my = 0;
   for (let i = 0; i < n; i++) {
@@ -186,8 +196,7 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
     sxx += a * a;
     syy += b * b;
   }
-  if (sxx === 0 || syy === 0) return NaN;
-  return sxy / Math.sqrt(sxx * syy);
+  return { sxx, syy, sxy };
 }
 
 /** pandas describe(): NaN dropped, std with ddof = 1, quantiles by linear interpolation. */
