@@ -4,14 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../../../src/engine/backend.js';
-import { createWasmBackend, referenceBackend } from '../../../src/engine/backends/index.js';
 import { initState, names } from '../../../src/models/ldvae/params.js';
 import { createWorkspace, freeWorkspace, step } from '../../../src/models/ldvae/module.js';
 import { Rng } from '../../../src/data/rng.js';
-import { denseToCsr, log1pView } from './support.js';
+import { BOTH_BACKENDS, closeBackend, denseToCsr, log1pView } from './support.js';
+import { assertClose } from '../../engine/helpers.js';
 
-const near = (name: string, got: number, want: number, scale: number) =>
-  assert.ok(Math.abs(got - want) <= 2e-5 * Math.abs(want) + 2e-6 * scale, `${name}: ${got} vs ${want}`);
 const maxAbs = (a: ArrayLike<number>) => Math.max(...Array.from(a, Math.abs));
 
 async function decoderGradients(base: Backend, zeroGamma: boolean) {
@@ -83,13 +81,13 @@ async function decoderGradients(base: Backend, zeroGamma: boolean) {
   for (const key of Object.keys(want) as (keyof typeof want)[]) {
     const scale = maxAbs(want[key]);
     assert.ok(scale > 0, `${key} is not trivially zero`);
-    for (let i = 0; i < want[key].length; i++) near(`${key}[${i}]`, got[key][i], want[key][i], scale);
+    assertClose(got[key], want[key], 2e-5, 2e-6 * scale, key);
   }
   freeWorkspace(ws);
   return { zWt, dW: got.dW };
 }
 
-for (const [name, make] of [['reference', async () => referenceBackend()], ['wasm', async () => createWasmBackend({ threads: 2 })]] as const) {
+for (const [name, make] of BOTH_BACKENDS) {
   test(`decoder BatchNorm backward from the logits and, with a zero gamma, from d = z W^T equals float64 (${name})`, async () => {
     const be = await make();
     try {
@@ -100,7 +98,7 @@ for (const [name, make] of [['reference', async () => referenceBackend()], ['was
       // a zero gamma stops the gradient through its gene: that row of dW is exactly 0
       for (let k = 0; k < 3; k++) assert.equal(fallback.dW[5 * 3 + k], 0);
     } finally {
-      if ('close' in be) await (be as { close(): Promise<void> }).close();
+      await closeBackend(be);
     }
   });
 }

@@ -4,13 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend } from '../../../src/engine/backend.js';
-import { createWasmBackend, referenceBackend } from '../../../src/engine/backends/index.js';
 import { initState } from '../../../src/models/ldvae/params.js';
 import { createWorkspace, freeWorkspace, step } from '../../../src/models/ldvae/module.js';
 import { adamUpdate, createAdamState } from '../../../src/models/ldvae/optimizer.js';
 import { parseLdvaeConfig } from '../../../src/models/ldvae/config.js';
 import { Rng } from '../../../src/data/rng.js';
-import { denseToCsr, log1pView } from './support.js';
+import { BOTH_BACKENDS, closeBackend, denseToCsr, log1pView } from './support.js';
 
 function train(be: Backend, fused: boolean) {
   const B = 24, G = 61, H = 16, K = 4;
@@ -37,7 +36,7 @@ function train(be: Backend, fused: boolean) {
   return { st, opt };
 }
 
-for (const [name, make] of [['reference', async () => referenceBackend()], ['wasm', async () => createWasmBackend({ threads: 2 })]] as const) {
+for (const [name, make] of BOTH_BACKENDS) {
   test(`Adam step fused into the first layers' backward == separate adamUpdate, bit for bit [${name} backend]`, async () => {
     const be = await make();
     const a = train(be, true), b = train(be, false);
@@ -46,6 +45,6 @@ for (const [name, make] of [['reference', async () => referenceBackend()], ['was
       for (const [k, v] of a.opt[which]) assert.deepEqual([...v], [...b.opt[which].get(k)!], `${which} ${k}`);
     }
     assert.equal(a.opt.step, 3);
-    if ('close' in be) await (be as { close(): Promise<void> }).close();
+    await closeBackend(be);
   });
 }

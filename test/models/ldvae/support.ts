@@ -1,5 +1,15 @@
 // Small helpers shared by the LDVAE tests.
 import type { Csr } from '../../../src/io/annData.js';
+import type { Backend } from '../../../src/engine/backend.js';
+import { createWasmBackend, referenceBackend } from '../../../src/engine/backends/index.js';
+
+/** The backends whose LDVAE steps must both match an oracle: [name, create]. */
+export const BOTH_BACKENDS = [['reference', async (): Promise<Backend> => referenceBackend()], ['wasm', async (): Promise<Backend> => createWasmBackend({ threads: 2 })]] as const;
+
+/** Stops a backend's worker pool (the reference backend has none). */
+export async function closeBackend(be: Backend): Promise<void> {
+  if ('close' in be) await (be as { close(): Promise<void> }).close();
+}
 
 
 /** Dense row-major [R, C] -> CSR view (counts kept as float32). */
