@@ -67,10 +67,11 @@ export async function createWasmBackend(opts: WasmBackendOptions = {}): Promise<
   const LFACT_N = 4096;
   const lfTable = arena.alloc(LFACT_N * 8);
   ex.nbInitTable(lfTable, LFACT_N);
-  // fround(log1p(i)) for whole i < 4096 (elementwise.ts LOG1P_N), from the JS Math.log1p the
+  // fround(log1p(i)) for whole i < LOG1P_N (elementwise.ts LOG1P_N), from the JS Math.log1p the
   // reference backend uses, so that log1p of counts is the same on both
-  const log1pTable = arena.alloc(4096 * 4);
-  new Float32Array(buf(), log1pTable, 4096).set(Float32Array.from({ length: 4096 }, (_, i) => Math.log1p(i)));
+  const LOG1P_N = 4096;
+  const log1pTable = arena.alloc(LOG1P_N * 4);
+  new Float32Array(buf(), log1pTable, LOG1P_N).set(Float32Array.from({ length: LOG1P_N }, (_, i) => Math.log1p(i)));
 
   // ---- per-thread scratch and cached temporaries (grow-only, reused across steps) ----
   let scratchStride = Math.max(MIN_SCRATCH, ex.gemmScratchBytes());

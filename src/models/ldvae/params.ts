@@ -3,8 +3,8 @@
  *
  * Layout rule: every tensor is stored exactly as PyTorch stores it (Linear weight [out, in]),
  * EXCEPT the first (sparse-input) Linear of each encoder, which is kept transposed as [G, H] so
- * that the CSR kernels (spmm forward, spmmT weight gradient) read and write it row-major without
- * a transpose per step. `toTorchLayout` / `fromTorchLayout` convert at the checkpoint boundary.
+ * that the CSR kernels (spmm forward; spmm / spmmAdam on log1p(X)^T for the weight gradient) read
+ * and write it row-major without a transpose per step. `toTorchLayout` / `fromTorchLayout` convert at the checkpoint boundary.
  */
 import type { Backend, F32 } from '../../engine/index.js';
 import { Rng } from '../../data/rng.js';
